@@ -1,0 +1,457 @@
+//! ICE attributes (RFC 8839 sections 5.1 and 5.3 to 5.6, RFC 8840 section 8.2, RFC 6544
+//! section 4.5 `tcptype`).
+//!
+//! Left out: `ice-pacing` and `ice-mismatch` (kept as unknown attributes), and the length
+//! limits of `ice-ufrag` (4..=256) and `ice-pwd` (22..=256): the parser checks only that the
+//! value is one blank-free word, so peers with looser generators still interoperate.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::net::IpAddr;
+
+use super::{AttributeValue, flag_attribute, require, word_attribute};
+use crate::ValueError;
+use crate::util::{Tokens, parse_u16, parse_u32, word};
+
+word_attribute!(
+    /// `a=ice-ufrag:<ufrag>` (RFC 8839 section 5.4).
+    IceUfrag,
+    "ice-ufrag"
+);
+
+word_attribute!(
+    /// `a=ice-pwd:<password>` (RFC 8839 section 5.4).
+    IcePwd,
+    "ice-pwd"
+);
+
+flag_attribute!(
+    /// `a=ice-lite` (RFC 8839 section 5.3).
+    IceLite,
+    "ice-lite"
+);
+
+flag_attribute!(
+    /// `a=end-of-candidates` (RFC 8840 section 8.2).
+    EndOfCandidates,
+    "end-of-candidates"
+);
+
+/// `a=ice-options:<option> *(SP <option>)` (RFC 8839 section 5.6), for example `trickle`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct IceOptions<'a>(pub Vec<Cow<'a, str>>);
+
+impl IceOptions<'_> {
+    /// Whether the `trickle` option (RFC 8840) is present.
+    #[must_use]
+    pub fn has_trickle(&self) -> bool {
+        self.0.iter().any(|o| o == "trickle")
+    }
+}
+
+impl<'a> AttributeValue<'a> for IceOptions<'a> {
+    const FLAG: bool = false;
+    fn accepts(name: &str) -> bool {
+        name == "ice-options"
+    }
+    fn parse_attribute(_: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
+        let options: Vec<_> = Tokens::new(require(value)?).map(Cow::Borrowed).collect();
+        if options.is_empty() {
+            return Err(ValueError::Missing {
+                field: "ice-option-tag",
+            });
+        }
+        Ok(Self(options))
+    }
+    fn name(&self) -> &'static str {
+        "ice-options"
+    }
+    fn fmt_value(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, o) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            f.write_str(o)?;
+        }
+        Ok(())
+    }
+}
+
+/// A candidate's `connection-address`: an IP address or a fully qualified domain name, such as
+/// an mDNS `<uuid>.local` name (RFC 8839 section 5.1, draft-ietf-mmusic-mdns-ice-candidates).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CandidateAddress<'a> {
+    /// An IPv4 or IPv6 address.
+    Ip(IpAddr),
+    /// A host name, to be resolved (mDNS for `.local`).
+    Fqdn(Cow<'a, str>),
+}
+
+impl<'a> CandidateAddress<'a> {
+    fn parse(s: &'a str, field: &'static str) -> Result<Self, ValueError> {
+        // Only try the IP parser where it can succeed: FQDNs are common (mDNS).
+        let maybe_ip = s
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+        if maybe_ip {
+            if let Ok(ip) = s.parse::<IpAddr>() {
+                return Ok(Self::Ip(ip));
+            }
+        }
+        word(s, field).map(|s| Self::Fqdn(Cow::Borrowed(s)))
+    }
+
+    /// Whether this is an mDNS name (ends in `.local`).
+    #[must_use]
+    pub fn is_mdns(&self) -> bool {
+        matches!(self, Self::Fqdn(n) if n.len() > 6 && n.ends_with(".local"))
+    }
+}
+
+impl fmt::Display for CandidateAddress<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Ip(ip) => fmt::Display::fmt(ip, f),
+            Self::Fqdn(n) => f.write_str(n),
+        }
+    }
+}
+
+/// `cand-type` (RFC 8839 section 5.1): `host`, `srflx`, `prflx`, `relay` or an extension.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum CandidateType<'a> {
+    /// A host candidate.
+    Host,
+    /// A server-reflexive candidate.
+    ServerReflexive,
+    /// A peer-reflexive candidate.
+    PeerReflexive,
+    /// A relayed candidate.
+    Relay,
+    /// Any other `token`.
+    Other(Cow<'a, str>),
+}
+
+impl<'a> CandidateType<'a> {
+    fn parse(s: &'a str) -> Result<Self, ValueError> {
+        Ok(match s {
+            "host" => Self::Host,
+            "srflx" => Self::ServerReflexive,
+            "prflx" => Self::PeerReflexive,
+            "relay" => Self::Relay,
+            other => Self::Other(Cow::Borrowed(word(other, "candidate-types")?)),
+        })
+    }
+
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Host => "host",
+            Self::ServerReflexive => "srflx",
+            Self::PeerReflexive => "prflx",
+            Self::Relay => "relay",
+            Self::Other(s) => s,
+        }
+    }
+}
+
+/// `tcptype` of a TCP candidate (RFC 6544 section 4.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum TcpType {
+    /// `active`: opens the connection.
+    Active,
+    /// `passive`: accepts the connection.
+    Passive,
+    /// `so`: simultaneous open.
+    SimultaneousOpen,
+}
+
+impl TcpType {
+    /// The wire name.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Passive => "passive",
+            Self::SimultaneousOpen => "so",
+        }
+    }
+}
+
+/// `a=candidate:...` (RFC 8839 section 5.1):
+///
+/// ```text
+/// candidate:<foundation> <component-id> <transport> <priority> <connection-address> <port>
+///     typ <cand-type> [raddr <rel-addr>] [rport <rel-port>] *(<ext-name> <ext-value>)
+/// ```
+///
+/// `tcptype` (RFC 6544) is lifted into [`Candidate::tcp_type`]; every other extension pair
+/// (`generation`, `ufrag`, `network-id`, `network-cost`, ...) is kept in order in
+/// [`Candidate::extensions`]. The formatter writes `tcptype` right after the related
+/// address, where Chromium writes it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Candidate<'a> {
+    /// `foundation`, 1 to 32 `ice-char`s.
+    pub foundation: Cow<'a, str>,
+    /// `component-id`: 1 for RTP, 2 for RTCP.
+    pub component: u16,
+    /// `transport`: `UDP`, `udp`, `tcp`, ... kept as written.
+    pub transport: Cow<'a, str>,
+    /// `priority`.
+    pub priority: u32,
+    /// `connection-address`.
+    pub address: CandidateAddress<'a>,
+    /// `port`.
+    pub port: u16,
+    /// `cand-type`.
+    pub typ: CandidateType<'a>,
+    /// `raddr`, the related address.
+    pub related_address: Option<CandidateAddress<'a>>,
+    /// `rport`, the related port.
+    pub related_port: Option<u16>,
+    /// `tcptype` for TCP candidates.
+    pub tcp_type: Option<TcpType>,
+    /// Other extension attributes as (name, value) pairs, in order.
+    pub extensions: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+}
+
+impl<'a> Candidate<'a> {
+    /// Parses the attribute value (the text after `candidate:`).
+    pub fn parse(value: &'a str) -> Result<Self, ValueError> {
+        let mut t = Tokens::new(value);
+        let foundation = word(t.expect("foundation")?, "foundation")?;
+        let component_field = t.expect("component-id")?;
+        if component_field.len() > 3 {
+            return Err(ValueError::Invalid {
+                field: "component-id",
+            });
+        }
+        let component = parse_u16(component_field, "component-id")?;
+        let transport = word(t.expect("transport")?, "transport")?;
+        let priority = parse_u32(t.expect("priority")?, "priority")?;
+        let address =
+            CandidateAddress::parse(t.expect("connection-address")?, "connection-address")?;
+        let port = parse_u16(t.expect("port")?, "port")?;
+        if t.expect("typ")? != "typ" {
+            return Err(ValueError::Missing { field: "typ" });
+        }
+        let typ = CandidateType::parse(t.expect("cand-type")?)?;
+        let mut c = Self {
+            foundation: Cow::Borrowed(foundation),
+            component,
+            transport: Cow::Borrowed(transport),
+            priority,
+            address,
+            port,
+            typ,
+            related_address: None,
+            related_port: None,
+            tcp_type: None,
+            extensions: Vec::new(),
+        };
+        while let Some(name) = t.next_token() {
+            let value = t.expect("extension-att-value")?;
+            match name {
+                "raddr"
+                    if c.related_address.is_none()
+                        && c.related_port.is_none()
+                        && c.extensions.is_empty() =>
+                {
+                    c.related_address = Some(CandidateAddress::parse(value, "rel-addr")?);
+                }
+                "rport" if c.related_port.is_none() && c.extensions.is_empty() => {
+                    c.related_port = Some(parse_u16(value, "rel-port")?);
+                }
+                "tcptype" if c.tcp_type.is_none() => {
+                    c.tcp_type = Some(match value {
+                        "active" => TcpType::Active,
+                        "passive" => TcpType::Passive,
+                        "so" => TcpType::SimultaneousOpen,
+                        _ => return Err(ValueError::Invalid { field: "tcptype" }),
+                    });
+                }
+                "raddr" | "rport" | "tcptype" => {
+                    return Err(ValueError::Invalid {
+                        field: name_field(name),
+                    });
+                }
+                _ => c
+                    .extensions
+                    .push((Cow::Borrowed(name), Cow::Borrowed(value))),
+            }
+        }
+        Ok(c)
+    }
+
+    /// Parses a candidate as signalled in trickle ICE or written in SDP: accepts an optional
+    /// `a=` prefix and requires the `candidate:` prefix (the form of
+    /// `RTCIceCandidate.candidate`).
+    pub fn parse_attribute_text(text: &'a str) -> Result<Self, ValueError> {
+        let text = text.strip_prefix("a=").unwrap_or(text);
+        let value = text
+            .strip_prefix("candidate:")
+            .ok_or(ValueError::WrongName)?;
+        Self::parse(value)
+    }
+
+    /// The value of the extension `name` (for example `generation` or `ufrag`).
+    #[must_use]
+    pub fn extension(&self, name: &str) -> Option<&str> {
+        self.extensions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| &**v)
+    }
+}
+
+fn name_field(name: &str) -> &'static str {
+    match name {
+        "raddr" => "rel-addr",
+        "rport" => "rel-port",
+        _ => "tcptype",
+    }
+}
+
+impl<'a> AttributeValue<'a> for Candidate<'a> {
+    const FLAG: bool = false;
+    fn accepts(name: &str) -> bool {
+        name == "candidate"
+    }
+    fn parse_attribute(_: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
+        Self::parse(require(value)?)
+    }
+    fn name(&self) -> &'static str {
+        "candidate"
+    }
+    fn fmt_value(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {} {} {} {} {} typ {}",
+            self.foundation,
+            self.component,
+            self.transport,
+            self.priority,
+            self.address,
+            self.port,
+            self.typ.as_str()
+        )?;
+        if let Some(a) = &self.related_address {
+            write!(f, " raddr {a}")?;
+        }
+        if let Some(p) = self.related_port {
+            write!(f, " rport {p}")?;
+        }
+        if let Some(t) = self.tcp_type {
+            write!(f, " tcptype {}", t.as_str())?;
+        }
+        for (n, v) in &self.extensions {
+            write!(f, " {n} {v}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for Candidate<'_> {
+    /// Formats the attribute value, without the `candidate:` prefix.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.fmt_value(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn chromium_host_udp() {
+        let v = "1735372109 1 udp 2122194687 192.0.2.2 33450 typ host generation 0 network-id 1";
+        let c = Candidate::parse(v).unwrap();
+        assert_eq!(c.foundation, "1735372109");
+        assert_eq!(c.component, 1);
+        assert_eq!(c.transport, "udp");
+        assert_eq!(c.priority, 2_122_194_687);
+        assert_eq!(
+            c.address,
+            CandidateAddress::Ip(IpAddr::V4(Ipv4Addr::new(192, 0, 2, 2)))
+        );
+        assert_eq!(c.port, 33450);
+        assert_eq!(c.typ, CandidateType::Host);
+        assert_eq!(c.extension("network-id"), Some("1"));
+        assert_eq!(c.to_string(), v);
+    }
+
+    #[test]
+    fn tcp_ipv6() {
+        let v = "1386461241 1 tcp 1518285567 fd00::2 9 typ host tcptype active generation 0";
+        let c = Candidate::parse(v).unwrap();
+        assert_eq!(
+            c.address,
+            CandidateAddress::Ip("fd00::2".parse::<Ipv6Addr>().unwrap().into())
+        );
+        assert_eq!(c.tcp_type, Some(TcpType::Active));
+        assert_eq!(c.extensions.len(), 1);
+        assert_eq!(c.to_string(), v);
+    }
+
+    #[test]
+    fn srflx_mdns() {
+        let v = "842163049 1 udp 1677729535 198.51.100.7 61665 typ srflx raddr \
+                 0.0.0.0 rport 0 generation 0 ufrag ZjK5 network-cost 999";
+        let c = Candidate::parse(v).unwrap();
+        assert_eq!(c.typ, CandidateType::ServerReflexive);
+        assert_eq!(
+            c.related_address,
+            Some(CandidateAddress::Ip(Ipv4Addr::UNSPECIFIED.into()))
+        );
+        assert_eq!(c.related_port, Some(0));
+        assert_eq!(c.extension("ufrag"), Some("ZjK5"));
+        assert_eq!(c.to_string(), v);
+
+        let text =
+            "candidate:1 1 udp 2113937151 4b2a4d2a-6a4e-4a43-8e71-1f3c0a1b2c3d.local 5000 typ host";
+        let c = Candidate::parse_attribute_text(text).unwrap();
+        assert!(c.address.is_mdns());
+        assert!(Candidate::parse_attribute_text(&format!("a={text}")).is_ok());
+        assert_eq!(
+            Candidate::parse_attribute_text("1 1 udp"),
+            Err(ValueError::WrongName)
+        );
+    }
+
+    #[test]
+    fn invalid() {
+        let base = "1 1 udp 1 10.0.0.1 9 typ host";
+        assert!(Candidate::parse(base).is_ok());
+        for bad in [
+            "1 1 udp 1 10.0.0.1 9 type host",
+            "1 1000 udp 1 10.0.0.1 9 typ host",
+            "1 1 udp 4294967296 10.0.0.1 9 typ host",
+            "1 1 udp 1 10.0.0.1 65536 typ host",
+            "1 1 udp 1 10.0.0.1 9 typ",
+            "1 1 udp 1 10.0.0.1 9 typ host generation",
+            "1 1 udp 1 10.0.0.1 9 typ host tcptype x",
+            "1 1 udp 1 10.0.0.1 9 typ host rport x",
+            "1 1 udp 1 10.0.0.1 9 typ host raddr 1.1.1.1 raddr 1.1.1.1",
+            "1 1 udp 1 10.0.0.1 9 typ host rport 1 raddr 1.1.1.1",
+            "1 1 udp",
+            "",
+        ] {
+            assert!(Candidate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn options() {
+        let o = IceOptions::parse_attribute("ice-options", Some("trickle ice2")).unwrap();
+        assert!(o.has_trickle());
+        assert_eq!(o.to_attribute().to_string(), "ice-options:trickle ice2");
+        assert!(IceOptions::parse_attribute("ice-options", Some(" ")).is_err());
+        assert_eq!(
+            IceUfrag::parse_attribute("ice-ufrag", Some("K5F+")),
+            Ok(IceUfrag("K5F+".into()))
+        );
+        assert_eq!(IceLite.to_attribute().to_string(), "ice-lite");
+    }
+}

@@ -1,0 +1,178 @@
+//! Small lexical helpers shared by the typed parsers.
+
+use crate::ValueError;
+
+/// Parses `1*DIGIT` as an unsigned integer, rejecting signs, blanks and overflow.
+#[inline]
+pub(crate) fn parse_u64(s: &str, field: &'static str) -> Result<u64, ValueError> {
+    let bytes = s.as_bytes();
+    if bytes.is_empty() || bytes.len() > 20 {
+        return Err(ValueError::Invalid { field });
+    }
+    let mut n: u64 = 0;
+    for &b in bytes {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return Err(ValueError::Invalid { field });
+        }
+        n = n
+            .checked_mul(10)
+            .and_then(|n| n.checked_add(u64::from(d)))
+            .ok_or(ValueError::Invalid { field })?;
+    }
+    Ok(n)
+}
+
+/// Parses `1*DIGIT` into a `u32`.
+#[inline]
+pub(crate) fn parse_u32(s: &str, field: &'static str) -> Result<u32, ValueError> {
+    u32::try_from(parse_u64(s, field)?).map_err(|_| ValueError::Invalid { field })
+}
+
+/// Parses `1*DIGIT` into a `u16`.
+#[inline]
+pub(crate) fn parse_u16(s: &str, field: &'static str) -> Result<u16, ValueError> {
+    u16::try_from(parse_u64(s, field)?).map_err(|_| ValueError::Invalid { field })
+}
+
+/// Parses an RTP payload type (0..=127).
+#[inline]
+pub(crate) fn parse_pt(s: &str) -> Result<u8, ValueError> {
+    let field = "payload type";
+    match parse_u64(s, field)? {
+        n @ 0..=127 => Ok(n as u8),
+        _ => Err(ValueError::Invalid { field }),
+    }
+}
+
+/// Space-separated tokens of a value; runs of blanks count as one separator.
+#[derive(Clone, Debug)]
+pub(crate) struct Tokens<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Tokens<'a> {
+    #[inline]
+    pub(crate) fn new(s: &'a str) -> Self {
+        Self { rest: s }
+    }
+
+    /// The next token, or `None` at the end.
+    #[inline]
+    pub(crate) fn next_token(&mut self) -> Option<&'a str> {
+        let s = self.rest.trim_start_matches([' ', '\t']);
+        if s.is_empty() {
+            self.rest = s;
+            return None;
+        }
+        match s.find([' ', '\t']) {
+            Some(i) => {
+                let (tok, rest) = s.split_at(i);
+                self.rest = rest;
+                Some(tok)
+            }
+            None => {
+                self.rest = "";
+                Some(s)
+            }
+        }
+    }
+
+    /// The next token, or a `Missing` error naming `field`.
+    #[inline]
+    pub(crate) fn expect(&mut self, field: &'static str) -> Result<&'a str, ValueError> {
+        self.next_token().ok_or(ValueError::Missing { field })
+    }
+
+    /// The unconsumed rest with leading blanks removed (may be empty).
+    #[inline]
+    pub(crate) fn rest(&self) -> &'a str {
+        self.rest.trim_start_matches([' ', '\t'])
+    }
+
+    /// Fails with `TrailingData` unless every token was consumed.
+    #[inline]
+    pub(crate) fn finish(&self) -> Result<(), ValueError> {
+        if self.rest().is_empty() {
+            Ok(())
+        } else {
+            Err(ValueError::TrailingData)
+        }
+    }
+}
+
+impl<'a> Iterator for Tokens<'a> {
+    type Item = &'a str;
+    #[inline]
+    fn next(&mut self) -> Option<&'a str> {
+        self.next_token()
+    }
+}
+
+/// `token` of RFC 8866 section 9: visible ASCII except a few separators.
+#[inline]
+pub(crate) fn is_token(s: &str) -> bool {
+    !s.is_empty()
+        && s.bytes().all(|b| {
+            matches!(b, b'!' | b'#'..=b'\'' | b'*' | b'+' | b'-' | b'.' | b'0'..=b'9'
+                | b'A'..=b'Z' | b'^'..=b'~')
+        })
+}
+
+/// A non-empty string without blanks or control characters (a loose `token`).
+#[inline]
+pub(crate) fn is_word(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b > b' ' && b != 0x7f)
+}
+
+/// Checks [`is_word`] and reports `field` otherwise.
+#[inline]
+pub(crate) fn word<'a>(s: &'a str, field: &'static str) -> Result<&'a str, ValueError> {
+    if is_word(s) {
+        Ok(s)
+    } else {
+        Err(ValueError::Invalid { field })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert_eq!(parse_u64("0", "x"), Ok(0));
+        assert_eq!(parse_u64("18446744073709551615", "x"), Ok(u64::MAX));
+        assert!(parse_u64("18446744073709551616", "x").is_err());
+        assert!(parse_u64("+1", "x").is_err());
+        assert!(parse_u64("", "x").is_err());
+        assert!(parse_u64("1a", "x").is_err());
+        assert_eq!(parse_u16("65535", "x"), Ok(65535));
+        assert!(parse_u16("65536", "x").is_err());
+        assert_eq!(parse_pt("127"), Ok(127));
+        assert!(parse_pt("128").is_err());
+    }
+
+    #[test]
+    fn tokens() {
+        let mut t = Tokens::new("  a b\t\tc  ");
+        assert_eq!(t.next_token(), Some("a"));
+        assert_eq!(t.rest(), "b\t\tc  ");
+        assert_eq!(t.next_token(), Some("b"));
+        assert_eq!(t.next_token(), Some("c"));
+        assert!(t.finish().is_ok());
+        assert_eq!(t.next_token(), None);
+        assert_eq!(Tokens::new("x y").finish(), Err(ValueError::TrailingData));
+    }
+
+    #[test]
+    fn token_chars() {
+        assert!(is_token(
+            "UDP/TLS/RTP/SAVPF".split('/').next().unwrap_or("")
+        ));
+        assert!(!is_token("a b"));
+        assert!(!is_token(""));
+        assert!(is_word("fd00::2"));
+        assert!(!is_word("a\tb"));
+    }
+}
