@@ -1,1 +1,11 @@
-//! Strata facade.
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+/// STUN messages, credentials and transactions: the `strata-stun` crate.
+pub use strata_stun as stun;
+
+/// RTP and RTCP wire formats: the `strata-rtp` crate.
+pub use strata_rtp as rtp;
+
+/// SDP parsing and serialization: the `strata-sdp` crate.
+pub use strata_sdp as sdp;

@@ -1,0 +1,201 @@
+//! `cargo xtask interop`: our code against real peers.
+//!
+//! Every case runs inside a fresh network namespace (`unshare -n`) that holds only `lo` and a
+//! veth pair of its own (see docs/interop.md), so nothing can leave this machine. Cases need
+//! root (for the namespace) and Debian packages, which are installed when missing.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::{Result, cargo, root, run};
+
+/// One interop case.
+struct Case {
+    name: &'static str,
+    /// What it proves.
+    about: &'static str,
+    /// In the quick subset CI runs.
+    smoke: bool,
+    /// `Some(reason)` when the case is known not to pass yet.
+    disabled: Option<&'static str>,
+    /// Shell script run inside the namespace; `$STUN` is our STUN example binary, `$OUT` a
+    /// scratch directory. It must exit 0 on success.
+    script: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "stun-client-vs-coturn",
+        about: "our STUN client gets its mapped address from coturn's STUN server",
+        smoke: true,
+        disabled: None,
+        script: r#"
+turnserver -n --listening-ip=127.0.0.1 --listening-port=3478 --no-tls --no-dtls --no-cli \
+  --log-file=stdout --simple-log --pidfile="$OUT/turnserver.pid" > "$OUT/turnserver.log" 2>&1 &
+TS=$!
+for i in $(seq 50); do grep -q "listener opened on : 127.0.0.1:3478\|Total UDP servers" "$OUT/turnserver.log" 2>/dev/null && break; sleep 0.1; done
+sleep 0.3
+OUTPUT=$("$STUN" client 127.0.0.1:3478 --bind 127.0.0.1:40001)
+STATUS=$?
+kill $TS 2>/dev/null; wait $TS 2>/dev/null
+echo "$OUTPUT"
+[ $STATUS -eq 0 ] && echo "$OUTPUT" | grep -qx "mapped-address 127.0.0.1:40001"
+"#,
+    },
+    Case {
+        name: "coturn-client-vs-stun-server",
+        about: "coturn's turnutils_stunclient gets its mapped address from our Binding server",
+        smoke: true,
+        disabled: None,
+        script: r#"
+"$STUN" server 127.0.0.1:3479 --count 1 > "$OUT/server.log" 2>&1 &
+SRV=$!
+sleep 0.3
+OUTPUT=$(timeout 20 turnutils_stunclient -p 3479 127.0.0.1 2>&1)
+STATUS=$?
+wait $SRV
+SRV_STATUS=$?
+echo "$OUTPUT"; cat "$OUT/server.log"
+[ $STATUS -eq 0 ] && [ $SRV_STATUS -eq 0 ] && grep -q "answered: 1" "$OUT/server.log" \
+  && echo "$OUTPUT" | grep -q "127.0.0.1"
+"#,
+    },
+    Case {
+        name: "tshark-decodes-stun",
+        about: "tshark decodes our Binding request and signed response without a malformed-packet warning",
+        smoke: true,
+        disabled: None,
+        script: r#"
+tshark -i lo -f "udp port 3480" -w "$OUT/stun.pcap" -q > "$OUT/tshark.log" 2>&1 &
+TSH=$!
+for i in $(seq 100); do grep -q "Capturing on" "$OUT/tshark.log" 2>/dev/null && break; sleep 0.1; done
+"$STUN" server 127.0.0.1:3480 --count 1 --user alice:bob --pass secretpassword123 > "$OUT/server.log" 2>&1 &
+SRV=$!
+sleep 0.3
+"$STUN" client 127.0.0.1:3480 --bind 127.0.0.1:40002 --user alice:bob --pass secretpassword123 || exit 1
+wait $SRV
+sleep 0.5
+kill -INT $TSH; wait $TSH
+tshark -r "$OUT/stun.pcap" -d udp.port==3480,stun -V > "$OUT/decoded.txt" 2>&1
+grep -E "Message Type|MESSAGE-INTEGRITY|FINGERPRINT|XOR-MAPPED|correct|Malformed|Expert" "$OUT/decoded.txt"
+PACKETS=$(grep -c "^Session Traversal Utilities for NAT" "$OUT/decoded.txt")
+echo "stun packets decoded: $PACKETS"
+[ "$PACKETS" -eq 2 ] && ! grep -qi "malformed" "$OUT/decoded.txt"
+"#,
+    },
+];
+
+/// Namespace setup from ../shared/INTEROP.md: loopback plus one veth pair, multicast routed to
+/// it, and nothing routable outside.
+const NAMESPACE_SETUP: &str = r#"
+set -u
+ip link set lo up
+ip link add t0 type veth peer name t1
+ip addr add 10.99.0.1/24 dev t0
+sysctl -qw net.ipv6.conf.t1.disable_ipv6=1
+ip link set t1 up
+ip link set t0 up
+ip route add 224.0.0.0/4 dev t0
+"#;
+
+pub(crate) fn main(args: &[String]) -> Result {
+    let smoke = args.iter().any(|a| a == "--smoke");
+    let list = args.iter().any(|a| a == "--list");
+    let only: Option<&String> = args.iter().find(|a| !a.starts_with("--"));
+    if list {
+        for c in CASES {
+            let state = c
+                .disabled
+                .map_or(String::new(), |r| format!(" [disabled: {r}]"));
+            eprintln!("{:32} {}{state}", c.name, c.about);
+        }
+        return Ok(());
+    }
+    if let Some(name) = only {
+        if !CASES.iter().any(|c| c.name == name.as_str()) {
+            return Err(format!("no interop case {name}; see --list"));
+        }
+    }
+    ensure_packages(&[
+        ("turnserver", "coturn"),
+        ("tshark", "tshark"),
+        ("unshare", "util-linux"),
+    ])?;
+    run(
+        "build the STUN example",
+        cargo().args(["build", "--release", "-p", "strata", "--example", "stun"]),
+    )?;
+    let stun = root().join("target/release/examples/stun");
+    let (mut passed, mut failed, mut skipped) = (0, 0, 0);
+    let mut failures = Vec::new();
+    for case in CASES {
+        if only.is_some_and(|n| n != case.name) || (smoke && !case.smoke) {
+            continue;
+        }
+        if let Some(reason) = case.disabled {
+            eprintln!("interop: {} ... disabled: {reason}", case.name);
+            skipped += 1;
+            continue;
+        }
+        let out = scratch(case.name)?;
+        let script = format!("{NAMESPACE_SETUP}\n{}", case.script);
+        let status = Command::new("timeout")
+            .args(["120", "unshare", "-n", "sh", "-c", &script])
+            .env("STUN", &stun)
+            .env("OUT", &out)
+            .status()
+            .map_err(|e| format!("cannot start unshare: {e}"))?;
+        if status.success() {
+            eprintln!("interop: {} ... ok", case.name);
+            passed += 1;
+        } else {
+            eprintln!(
+                "interop: {} ... FAILED ({status}); logs in {}",
+                case.name,
+                out.display()
+            );
+            failed += 1;
+            failures.push(case.name);
+        }
+    }
+    println_summary(passed, failed, skipped);
+    if failed > 0 {
+        return Err(format!("interop failures: {failures:?}"));
+    }
+    Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn println_summary(passed: u32, failed: u32, skipped: u32) {
+    println!("interop: {passed} passed, {failed} failed, {skipped} skipped");
+}
+
+fn scratch(name: &str) -> Result<PathBuf> {
+    let dir = root().join("target/interop").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+fn ensure_packages(needed: &[(&str, &str)]) -> Result {
+    let missing: Vec<&str> = needed
+        .iter()
+        .filter(|(bin, _)| {
+            !Command::new("sh")
+                .args(["-c", &format!("command -v {bin}")])
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+        .map(|(_, pkg)| *pkg)
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    eprintln!("interop: installing {missing:?}");
+    let script = format!(
+        "echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections; \
+         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq {}",
+        missing.join(" ")
+    );
+    run("apt-get install", Command::new("sh").args(["-c", &script]))
+}
