@@ -355,3 +355,128 @@ impl<'a> RtpRepr<'a> {
         Ok(len)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // V=2 P=1 X=1 CC=1, M=1 PT=111, seq 0xabcd, ts 0x01020304, SSRC 0x0a0b0c0d,
+    // CSRC 0x11111111, extension 0xBEDE with one word (id 1, 1 byte 0x7f + padding),
+    // payload [0xaa, 0xbb], 2 padding bytes.
+    const PACKET: [u8; 30] = [
+        0xb1, 0xef, 0xab, 0xcd, 1, 2, 3, 4, 0x0a, 0x0b, 0x0c, 0x0d, //
+        0x11, 0x11, 0x11, 0x11, //
+        0xbe, 0xde, 0, 1, 0x10, 0x7f, 0, 0, //
+        0xaa, 0xbb, 0, 0, 0, 4,
+    ];
+
+    #[test]
+    fn deconstruct() {
+        let p = RtpPacket::new_checked(&PACKET[..]).unwrap();
+        assert_eq!(p.version(), 2);
+        assert!(p.has_padding() && p.has_extension() && p.marker());
+        assert_eq!(p.csrc_count(), 1);
+        assert_eq!(p.payload_type(), PayloadType(111));
+        assert_eq!(p.sequence_number(), 0xabcd);
+        assert_eq!(p.timestamp(), 0x0102_0304);
+        assert_eq!(p.ssrc(), 0x0a0b_0c0d);
+        assert_eq!(p.csrcs().iter().collect::<Vec<_>>(), [0x1111_1111]);
+        assert_eq!(p.header_len(), 24);
+        assert_eq!(p.padding_len(), 4);
+        assert_eq!(p.payload(), &[0xaa, 0xbb]);
+        assert_eq!(p.header_extension().unwrap().get(1), Some(&[0x7f][..]));
+    }
+
+    #[test]
+    fn construct() {
+        let repr = RtpRepr {
+            marker: true,
+            payload_type: PayloadType(111),
+            sequence_number: 0xabcd,
+            timestamp: 0x0102_0304,
+            ssrc: 0x0a0b_0c0d,
+            csrcs: Items::Slice(&[0x1111_1111]),
+            extension: Some(HeaderExtension {
+                profile: 0xbede,
+                data: &[0x10, 0x7f, 0, 0],
+            }),
+            payload: &[0xaa, 0xbb],
+            padding: 4,
+        };
+        assert_eq!(RtpRepr::parse_bytes(&PACKET), Ok(repr));
+        let mut out = [0xffu8; 30];
+        assert_eq!(repr.buffer_len(), 30);
+        assert_eq!(repr.emit(&mut out), Ok(30));
+        assert_eq!(out, PACKET);
+        assert!(matches!(
+            repr.emit(&mut out[..29]),
+            Err(EmitError::BufferTooSmall { needed: 30, .. })
+        ));
+    }
+
+    #[test]
+    fn emit_rejects_invalid_reprs() {
+        let mut repr = RtpRepr::parse_bytes(&PACKET).unwrap();
+        let mut out = [0u8; 128];
+        repr.payload_type = PayloadType(128);
+        assert_eq!(
+            repr.emit(&mut out),
+            Err(EmitError::ValueOutOfRange("payload_type"))
+        );
+        repr.payload_type = PayloadType(0);
+        repr.csrcs = Items::Slice(&[0; 16]);
+        assert_eq!(repr.emit(&mut out), Err(EmitError::TooManyItems));
+        repr.csrcs = Items::EMPTY;
+        repr.extension = Some(HeaderExtension {
+            profile: 1,
+            data: &[1, 2, 3],
+        });
+        assert_eq!(repr.emit(&mut out), Err(EmitError::UnalignedExtension));
+    }
+
+    #[test]
+    fn impossible_lengths() {
+        assert_eq!(
+            RtpPacket::new_checked(&PACKET[..11]),
+            Err(ParseError::Truncated)
+        );
+        assert_eq!(
+            RtpPacket::new_checked(&PACKET[..15]),
+            Err(ParseError::Truncated)
+        );
+        assert_eq!(
+            RtpPacket::new_checked(&PACKET[..19]),
+            Err(ParseError::Truncated)
+        );
+        assert_eq!(
+            RtpPacket::new_checked(&PACKET[..23]),
+            Err(ParseError::Truncated)
+        );
+        let mut v1 = PACKET;
+        v1[0] = 0x40 | (v1[0] & 0x3f);
+        assert_eq!(
+            RtpPacket::new_checked(&v1[..]),
+            Err(ParseError::UnsupportedVersion(1))
+        );
+        let mut zero_pad = PACKET;
+        zero_pad[29] = 0;
+        assert_eq!(
+            RtpPacket::new_checked(&zero_pad[..]),
+            Err(ParseError::InvalidPadding)
+        );
+        let mut big_pad = PACKET;
+        big_pad[29] = 7;
+        assert_eq!(
+            RtpPacket::new_checked(&big_pad[..]),
+            Err(ParseError::InvalidPadding)
+        );
+        // Padding may eat the whole payload, not the header.
+        big_pad[29] = 6;
+        assert_eq!(RtpRepr::parse_bytes(&big_pad).unwrap().payload, &[]);
+        // Padding bit set with nothing after the header.
+        assert_eq!(
+            RtpPacket::new_checked(&[0xa0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0][..]),
+            Err(ParseError::InvalidPadding)
+        );
+    }
+}
