@@ -1,5 +1,5 @@
 //! A STUN Binding client and server over real UDP sockets, driven by the sans-IO
-//! `strata-stun` state machines. Used by `cargo xtask interop` against coturn.
+//! `strata-stun` state machines. `cargo xtask interop` runs it against coturn.
 //!
 //! ```text
 //! cargo run -p strata --example stun -- server 127.0.0.1:3478 [--count N] [--user U --pass P]
@@ -8,15 +8,13 @@
 //! The client prints `mapped-address <ip:port>` and exits 0 on success.
 #![allow(clippy::print_stdout)]
 
-use std::net::{SocketAddr, UdpSocket};
-use std::process::ExitCode;
-use std::time::{Duration, Instant};
+mod common;
 
-use strata::stun::{
-    AttrType, Attribute, BindingServer, BindingServerConfig, Class, ClientTransaction,
-    IntegrityKey, Message, MessageBuilder, MessageType, OsRng, ShortTermCredentials,
-    TransactionConfig, TransactionEvent, TransactionId,
-};
+use std::net::UdpSocket;
+use std::process::ExitCode;
+
+use common::{BindingOutcome, Result};
+use strata::stun::{BindingServer, BindingServerConfig, IntegrityKey, ShortTermCredentials};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,19 +24,19 @@ fn main() -> ExitCode {
             .and_then(|i| args.get(i + 1))
             .cloned()
     };
+    let creds = flag("--user").zip(flag("--pass"));
     let result = match (args.first().map(String::as_str), args.get(1)) {
-        (Some("server"), Some(addr)) => server(
-            addr,
-            flag("--count").and_then(|c| c.parse().ok()),
-            flag("--user").zip(flag("--pass")),
-        ),
+        (Some("server"), Some(addr)) => {
+            server(addr, flag("--count").and_then(|c| c.parse().ok()), creds)
+        }
         (Some("client"), Some(addr)) => client(
             addr,
             flag("--bind").as_deref().unwrap_or("0.0.0.0:0"),
-            flag("--user").zip(flag("--pass")),
-        )
-        .map(|mapped| println!("mapped-address {mapped}")),
-        _ => Err("usage: stun server ADDR [--count N] [--user U --pass P] | stun client ADDR [--bind ADDR] [--user U --pass P]".into()),
+            creds,
+        ),
+        _ => Err("usage: stun server ADDR [--count N] [--user U --pass P] \
+                  | stun client ADDR [--bind ADDR] [--user U --pass P]"
+            .into()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -48,8 +46,6 @@ fn main() -> ExitCode {
         }
     }
 }
-
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
 
 fn server(addr: &str, count: Option<u64>, creds: Option<(String, String)>) -> Result<()> {
     let socket = UdpSocket::bind(addr)?;
@@ -66,102 +62,24 @@ fn server(addr: &str, count: Option<u64>, creds: Option<(String, String)>) -> Re
         credentials,
         ..BindingServerConfig::default()
     });
-    let mut buf = [0u8; 2048];
-    while count.is_none_or(|c| server.stats().answered + server.stats().rejected < c) {
-        let (n, from) = socket.recv_from(&mut buf)?;
-        server.handle_packet(Instant::now(), from, &buf[..n]);
-        while let Some(t) = server.poll_transmit() {
-            socket.send_to(&t.contents, t.destination)?;
-        }
-    }
+    common::serve(&socket, &mut server, count)?;
     println!("stats {:?}", server.stats());
     Ok(())
 }
 
-/// Run one Binding transaction against `server` and return the reflexive address.
-pub fn client(server: &str, bind: &str, creds: Option<(String, String)>) -> Result<SocketAddr> {
-    let server: SocketAddr = server.parse()?;
+fn client(server: &str, bind: &str, creds: Option<(String, String)>) -> Result<()> {
     let socket = UdpSocket::bind(bind)?;
-    let tid = TransactionId::random(&mut OsRng::default());
-    let mut request = MessageBuilder::new(MessageType::BINDING_REQUEST, tid);
-    request.add(&Attribute::Software(concat!(
-        "strata-stun ",
-        env!("CARGO_PKG_VERSION")
-    )))?;
-    let key = match &creds {
-        Some((user, pass)) => {
-            request.add(&Attribute::Username(user))?;
-            let key = IntegrityKey::short_term(pass)?;
-            request.add_message_integrity(&key)?;
-            Some(key)
-        }
-        None => None,
-    };
-    request.add_fingerprint()?;
-    let mut tx = ClientTransaction::new(
-        Instant::now(),
-        server,
-        request.finish(),
-        TransactionConfig::default(),
-    )?;
-    let mut buf = [0u8; 2048];
-    loop {
-        while let Some(t) = tx.poll_transmit() {
-            socket.send_to(&t.contents, t.destination)?;
-        }
-        if let Some(event) = tx.poll_event() {
-            return match event {
-                TransactionEvent::Response {
-                    class: Class::SuccessResponse,
-                    message,
-                    rtt,
-                } => {
-                    let m = Message::new_checked(&message[..])?;
-                    if m.get(AttrType::FINGERPRINT).is_some() {
-                        m.verify_fingerprint()?;
-                    }
-                    if let Some(key) = &key {
-                        m.verify_integrity(key)?;
-                    }
-                    if let Some(rtt) = rtt {
-                        eprintln!("rtt {rtt:?}");
-                    }
-                    match m
-                        .get_typed(AttrType::XOR_MAPPED_ADDRESS)
-                        .or_else(|| m.get_typed(AttrType::MAPPED_ADDRESS))
-                    {
-                        Some(Ok(Attribute::XorMappedAddress(a) | Attribute::MappedAddress(a))) => {
-                            Ok(a)
-                        }
-                        other => Err(format!("no mapped address in response: {other:?}").into()),
-                    }
-                }
-                TransactionEvent::Response { message, .. } => {
-                    let m = Message::new_checked(&message[..])?;
-                    Err(format!("error response: {:?}", m.get_typed(AttrType::ERROR_CODE)).into())
-                }
-                TransactionEvent::TimedOut => Err("no response: transaction timed out".into()),
-            };
-        }
-        let deadline = tx.poll_timeout().ok_or("transaction has no timer")?;
-        let wait = deadline
-            .saturating_duration_since(Instant::now())
-            .max(Duration::from_millis(1));
-        socket.set_read_timeout(Some(wait))?;
-        match socket.recv_from(&mut buf) {
-            Ok((n, from)) if from == server => {
-                tx.handle_packet(Instant::now(), &buf[..n]);
+    let creds = creds.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
+    match common::binding(&socket, server.parse()?, creds)? {
+        BindingOutcome::Mapped { address, rtt } => {
+            if let Some(rtt) = rtt {
+                eprintln!("rtt {rtt:?}");
             }
-            Ok(_) => {}
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                tx.handle_timeout(Instant::now());
-            }
-            Err(e) => return Err(e.into()),
+            println!("mapped-address {address}");
+            Ok(())
+        }
+        BindingOutcome::Error(code, reason) => {
+            Err(format!("error response {code} {reason}").into())
         }
     }
 }

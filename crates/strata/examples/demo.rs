@@ -1,0 +1,228 @@
+//! The quick-start demo: Strata doing real work with what exists today.
+//!
+//! 1. STUN over real UDP on loopback: a Binding server thread with short-term credentials and
+//!    a client transaction; MESSAGE-INTEGRITY and FINGERPRINT are checked both ways, and a
+//!    request with the wrong password is refused with 401.
+//! 2. SDP: a real Chromium 156 offer (audio + video + data channel) parsed, every attribute
+//!    typed, and re-emitted byte for byte.
+//! 3. RTP / RTCP: a real 1200-byte RTP packet with its header extensions, and an RTCP
+//!    compound packet (SR + SDES + transport-wide CC feedback) decoded.
+//!
+//! `cargo run --release -p strata --example demo`
+#![allow(clippy::print_stdout)]
+
+mod common;
+
+use std::net::UdpSocket;
+use std::thread;
+
+use common::{BindingOutcome, Result};
+use strata::rtp::rtcp::PacketStatus;
+use strata::rtp::rtp::values::{AbsSendTime, SdesMid, TransportSequenceNumber};
+use strata::rtp::{RtcpRepr, RtpPacket};
+use strata::sdp::{
+    Candidate, Fingerprint, Group, MaxMessageSize, RtpMap, SctpPort, SessionDescription, Setup,
+};
+use strata::stun::{BindingServer, BindingServerConfig, IntegrityKey, ShortTermCredentials};
+
+const OFFER: &str = include_str!("data/chromium156-offer-av-dc.sdp");
+const RTP_PACKET: &[u8] = include_bytes!("data/rtp-1200-ext.bin");
+const RTCP_COMPOUND: &[u8] = include_bytes!("data/rtcp-sr-sdes-twcc.bin");
+
+fn main() -> Result<()> {
+    println!("Strata {} demo\n", env!("CARGO_PKG_VERSION"));
+    stun()?;
+    sdp()?;
+    rtp()?;
+    println!("\nall steps done");
+    Ok(())
+}
+
+fn stun() -> Result<()> {
+    println!("1. STUN Binding over UDP on loopback (RFC 8489)");
+    let server_socket = UdpSocket::bind("127.0.0.1:0")?;
+    let server_addr = server_socket.local_addr()?;
+    let mut server = BindingServer::new(BindingServerConfig {
+        software: Some("strata demo".into()),
+        credentials: Some(ShortTermCredentials {
+            username: "demo:peer".into(),
+            key: IntegrityKey::short_term("a-long-ice-password-22ch")?,
+        }),
+        ..BindingServerConfig::default()
+    });
+    let server_thread = thread::spawn(move || -> Result<_> {
+        common::serve(&server_socket, &mut server, Some(2))?;
+        Ok(server.stats())
+    });
+    println!("   server {server_addr}: short-term credentials, answers with XOR-MAPPED-ADDRESS");
+
+    let client = UdpSocket::bind("127.0.0.1:0")?;
+    println!(
+        "   client {}: Binding request with USERNAME, MESSAGE-INTEGRITY, FINGERPRINT",
+        client.local_addr()?
+    );
+    match common::binding(
+        &client,
+        server_addr,
+        Some(("demo:peer", "a-long-ice-password-22ch")),
+    )? {
+        BindingOutcome::Mapped { address, rtt } => {
+            let rtt = rtt.map_or("n/a".to_string(), |r| format!("{r:?}"));
+            println!(
+                "   reflexive address {address} (round trip {rtt}); response integrity and fingerprint verified"
+            );
+            if address != client.local_addr()? {
+                return Err("the mapped address is not the client's address".into());
+            }
+        }
+        BindingOutcome::Error(code, reason) => {
+            return Err(format!("unexpected error {code} {reason}").into());
+        }
+    }
+    match common::binding(
+        &client,
+        server_addr,
+        Some(("demo:peer", "the-wrong-password")),
+    )? {
+        BindingOutcome::Error(code, reason) => println!("   wrong password -> {code} {reason}"),
+        BindingOutcome::Mapped { .. } => return Err("a wrong password was accepted".into()),
+    }
+    let stats = server_thread
+        .join()
+        .map_err(|_| "server thread panicked")??;
+    println!(
+        "   server: {} answered, {} rejected\n",
+        stats.answered, stats.rejected
+    );
+    Ok(())
+}
+
+fn sdp() -> Result<()> {
+    println!("2. SDP: a real Chromium 156 offer (RFC 8866, JSEP attributes)");
+    let sdp = SessionDescription::parse(OFFER)?;
+    println!(
+        "   {} bytes, {} lines, {} media sections",
+        OFFER.len(),
+        OFFER.lines().count(),
+        sdp.media.len()
+    );
+    if let Some(Ok(group)) = sdp.get::<Group<'_>>() {
+        println!("   group {} {}", group.semantics, group.mids.join(" "));
+    }
+    for m in &sdp.media {
+        let line = m.media_line()?;
+        let mut codecs: Vec<String> = m
+            .get_all::<RtpMap<'_>>()
+            .filter_map(|r| r.ok())
+            .filter(|r| {
+                !["rtx", "red", "ulpfec", "CN", "telephone-event"]
+                    .contains(&r.encoding_name.as_ref())
+            })
+            .map(|r| format!("{}/{}", r.encoding_name, r.clock_rate))
+            .collect();
+        codecs.dedup();
+        let candidates = m.get_all::<Candidate<'_>>().filter_map(|c| c.ok()).count();
+        print!(
+            "   m={} mid {} {}",
+            line.media,
+            m.mid().unwrap_or("-"),
+            m.direction()
+        );
+        if !codecs.is_empty() {
+            print!(" codecs {}", codecs.join(" "));
+        }
+        if let Some(Ok(port)) = m.get::<SctpPort>() {
+            print!(" sctp-port {}", port.0);
+        }
+        if let Some(Ok(size)) = m.get::<MaxMessageSize>() {
+            print!(" max-message-size {}", size.0);
+        }
+        println!(" ({candidates} candidates)");
+    }
+    let first = &sdp.media[0];
+    if let (Some(Ok(fp)), Some(Ok(setup))) = (
+        sdp.get_for::<Fingerprint<'_>>(first),
+        sdp.get_for::<Setup>(first),
+    ) {
+        println!(
+            "   dtls: fingerprint {} ({} bytes), setup {}",
+            fp.hash_function,
+            fp.digest().len(),
+            setup.as_str()
+        );
+    }
+    let typed = sdp.to_typed()?;
+    let attributes: usize = typed.attributes.len()
+        + typed
+            .media
+            .iter()
+            .map(|m| m.attributes.len())
+            .sum::<usize>();
+    println!("   typed all {attributes} attributes without error");
+    let emitted = sdp.emit_string();
+    if emitted != OFFER {
+        return Err("re-emitted SDP differs from the input".into());
+    }
+    println!("   re-emitted byte for byte: identical\n");
+    Ok(())
+}
+
+fn rtp() -> Result<()> {
+    println!("3. RTP and RTCP (RFC 3550, RFC 8285, transport-wide CC)");
+    let packet = RtpPacket::new_checked(RTP_PACKET)?;
+    println!(
+        "   RTP {} bytes: PT {} seq {} ts {} ssrc {:#010x} marker {}",
+        RTP_PACKET.len(),
+        packet.payload_type().0,
+        packet.sequence_number(),
+        packet.timestamp(),
+        packet.ssrc(),
+        packet.marker()
+    );
+    if let Some(ext) = packet.header_extension() {
+        // The ids Chromium's offer maps these URIs to.
+        let abs = ext.get_value::<AbsSendTime>(2).transpose()?;
+        let twcc = ext.get_value::<TransportSequenceNumber>(3).transpose()?;
+        let mid = ext.get_value::<SdesMid<'_>>(4).transpose()?;
+        println!(
+            "   extensions: abs-send-time {abs:?}, transport-wide-cc {twcc:?}, sdes:mid {mid:?}"
+        );
+    }
+    println!("   payload {} bytes", packet.payload().len());
+
+    print!("   RTCP compound {} bytes:", RTCP_COMPOUND.len());
+    for p in RtcpRepr::parse_compound(RTCP_COMPOUND) {
+        match p? {
+            RtcpRepr::SenderReport(sr) => print!(
+                " SR(ssrc {:#x}, {} report blocks)",
+                sr.ssrc,
+                sr.reports.len()
+            ),
+            RtcpRepr::SourceDescription(sdes) => {
+                for chunk in sdes.chunks.iter() {
+                    let cname = chunk
+                        .cname()
+                        .map(String::from_utf8_lossy)
+                        .unwrap_or_default();
+                    print!(" SDES(cname {cname:?})");
+                }
+            }
+            RtcpRepr::TransportFeedback(fb) => {
+                let results: Vec<_> = fb.packet_results().collect();
+                let lost = results
+                    .iter()
+                    .filter(|r| r.status == PacketStatus::NotReceived)
+                    .count();
+                print!(
+                    " TWCC(base seq {}, {} packets, {} lost)",
+                    fb.base_sequence_number,
+                    results.len(),
+                    lost
+                );
+            }
+            other => print!(" {other:?}"),
+        }
+    }
+    println!();
+    Ok(())
+}
