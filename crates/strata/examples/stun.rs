@@ -67,9 +67,8 @@ fn server(addr: &str, count: Option<u64>, creds: Option<(String, String)>) -> Re
     Ok(())
 }
 
-fn client(server: &str, bind: &str, creds: Option<(String, String)>) -> Result<()> {
+fn client(server: &str, bind: &str, creds: Option<(&str, &str)>) -> Result<()> {
     let socket = UdpSocket::bind(bind)?;
-    let creds = creds.as_ref().map(|(u, p)| (u.as_str(), p.as_str()));
     match common::binding(&socket, server.parse()?, creds)? {
         BindingOutcome::Mapped { address, rtt } => {
             if let Some(rtt) = rtt {
