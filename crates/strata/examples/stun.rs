@@ -32,7 +32,7 @@ fn main() -> ExitCode {
         (Some("client"), Some(addr)) => client(
             addr,
             flag("--bind").as_deref().unwrap_or("0.0.0.0:0"),
-            creds,
+            creds.as_ref().map(|(u, p)| (u.as_str(), p.as_str())),
         ),
         _ => Err("usage: stun server ADDR [--count N] [--user U --pass P] \
                   | stun client ADDR [--bind ADDR] [--user U --pass P]"
