@@ -45,6 +45,7 @@ impl<'a> SessionDescription<'a> {
     ///
     /// Accepts CRLF or LF terminators (the first line's is recorded and used on output; a
     /// missing terminator after the last line is added on output) and trailing blank lines.
+    /// A CR is allowed inside a line but not as the last character before the terminator.
     /// Checks: the first line is `v=0`; exactly one `o=` and one `s=` at session level; the
     /// values of `o=`, `c=`, `b=`, `t=` and `m=` match their grammar; no session-only type
     /// inside a media description; non-empty attribute names. Lines of unknown type and all
@@ -70,6 +71,10 @@ impl<'a> SessionDescription<'a> {
             };
             if line_ending.is_none() && terminated {
                 line_ending = Some(if cr { LineEnding::Crlf } else { LineEnding::Lf });
+            }
+            // A CR left at the end would be eaten as part of a CRLF on re-parse of LF output.
+            if raw.ends_with('\r') {
+                return Err(ParseError::InvalidLine { line: number });
             }
             if raw.is_empty() {
                 if rest.bytes().all(|b| b == b'\r' || b == b'\n') {

@@ -96,6 +96,10 @@ fn errors_with_line_numbers() {
         ParseError::InvalidAttribute { line: 5 }
     );
     assert_eq!(
+        err(&format!("{MINIMAL}a=x\r\r\n")),
+        ParseError::InvalidLine { line: 5 }
+    );
+    assert_eq!(
         err(&format!("{MINIMAL}v=0\r\n")),
         ParseError::DuplicateLine {
             line: 5,
