@@ -34,7 +34,7 @@ fn check_rtp(buf: &[u8], payload_len: usize) {
         ext.get_value::<TransportSequenceNumber>(3),
         Some(Ok(_))
     ));
-    assert_eq!(ext.get_value::<SdesMid<'_>>(4), Some(Ok(SdesMid("0"))));
+    assert_eq!(ext.get_value::<SdesMid<'_>>(4), Some(Ok(SdesMid(b"0"))));
 
     let mut out = vec![0u8; repr.buffer_len()];
     assert_eq!(repr.emit(&mut out), Ok(buf.len()));

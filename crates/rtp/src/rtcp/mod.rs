@@ -424,7 +424,14 @@ impl<'a> RtcpRepr<'a> {
     /// Parses one packet. Unknown types and FMTs become [`RtcpRepr::Unknown`].
     pub fn parse<T: AsRef<[u8]> + ?Sized>(packet: &RtcpPacket<&'a T>) -> Result<Self, ParseError> {
         let bytes: &'a [u8] = packet.buffer.as_ref();
-        let checked = RtcpPacket::new_checked(bytes)?;
+        RtcpPacket::new_checked(bytes)?;
+        Self::parse_checked(bytes)
+    }
+
+    /// Parses a packet whose header [`RtcpPacket::check_len`] has accepted.
+    #[inline]
+    fn parse_checked(bytes: &'a [u8]) -> Result<Self, ParseError> {
+        let checked = RtcpPacket::new_unchecked(bytes);
         let count = checked.count();
         let packet_type = checked.packet_type();
         let body = &bytes[4..checked.packet_len() - usize::from(checked.padding_len())];
@@ -534,6 +541,10 @@ impl<'a> Iterator for CompoundReprs<'a> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        Some(self.packets.next()?.and_then(|p| RtcpRepr::parse(&p)))
+        Some(
+            self.packets
+                .next()?
+                .and_then(|p| RtcpRepr::parse_checked(p.into_inner())),
+        )
     }
 }

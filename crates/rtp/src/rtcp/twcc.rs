@@ -104,6 +104,36 @@ impl PacketStatusChunk {
         }
     }
 
+    /// Bytes of receive deltas the first `used` symbols need (`used <= len()`).
+    #[inline]
+    fn delta_len(self, used: usize) -> usize {
+        match self {
+            Self::RunLength { symbol, .. } => used * symbol.delta_len(),
+            Self::OneBitVector(bits) => (bits >> (14 - used)).count_ones() as usize,
+            Self::TwoBitVector(bits) => {
+                let v = bits >> (2 * (7 - used));
+                ((v & 0x1555).count_ones() + 2 * ((v >> 1) & 0x1555).count_ones()) as usize
+            }
+        }
+    }
+
+    /// The symbols packed two bits each with the first at bits 27..26, and the shift
+    /// that brings the next one there (0 for a run).
+    #[inline]
+    fn packed(self) -> (u32, u32) {
+        match self {
+            Self::RunLength { symbol, .. } => ((symbol as u32) << 26, 0),
+            Self::TwoBitVector(bits) => (u32::from(bits) << 14, 2),
+            Self::OneBitVector(bits) => {
+                let mut packed = 0u32;
+                for i in 0..14 {
+                    packed |= u32::from(bits >> (13 - i) & 1) << (26 - 2 * i);
+                }
+                (packed, 2)
+            }
+        }
+    }
+
     /// Whether the chunk carries no symbols (a zero-length run).
     #[inline]
     pub fn is_empty(self) -> bool {
@@ -271,10 +301,7 @@ impl<'a> TransportFeedback<'a> {
             let chunk = PacketStatusChunk::from_wire(u16_at(raw, 0))?;
             at += 2;
             let used = chunk.len().min(count - covered);
-            delta_len += match chunk {
-                PacketStatusChunk::RunLength { symbol, .. } => used * symbol.delta_len(),
-                _ => (0..used).map(|i| chunk.symbol(i).delta_len()).sum(),
-            };
+            delta_len += chunk.delta_len(used);
             covered += chunk.len();
         }
         let (chunks, rest) = rest.split_at(at);
@@ -409,8 +436,12 @@ enum ResultSource<'a> {
     Wire {
         chunks: &'a [u8],
         deltas: &'a [u8],
-        current: PacketStatusChunk,
-        index: usize,
+        /// Symbols of the current chunk, next one at bits 27..26.
+        packed: u32,
+        /// Shift to the following symbol (0 inside a run).
+        step: u32,
+        /// Symbols left in the current chunk.
+        left: usize,
     },
     List(core::slice::Iter<'a, PacketStatus>),
 }
@@ -422,11 +453,9 @@ impl<'a> PacketResults<'a> {
             TwccStatuses::Wire { chunks, deltas, .. } => ResultSource::Wire {
                 chunks,
                 deltas,
-                current: PacketStatusChunk::RunLength {
-                    symbol: StatusSymbol::NotReceived,
-                    run_length: 0,
-                },
-                index: 0,
+                packed: 0,
+                step: 0,
+                left: 0,
             },
             TwccStatuses::List(l) => ResultSource::List(l.iter()),
         };
@@ -451,25 +480,28 @@ impl Iterator for PacketResults<'_> {
             ResultSource::Wire {
                 chunks,
                 deltas,
-                current,
-                index,
+                packed,
+                step,
+                left,
             } => {
-                while *index >= current.len() {
+                while *left == 0 {
                     let (raw, rest) = chunks.split_first_chunk::<2>()?;
                     *chunks = rest;
-                    *current = PacketStatusChunk::from_wire(u16::from_be_bytes(*raw)).ok()?;
-                    *index = 0;
+                    let chunk = PacketStatusChunk::from_wire(u16::from_be_bytes(*raw)).ok()?;
+                    (*packed, *step) = chunk.packed();
+                    *left = chunk.len();
                 }
-                let symbol = current.symbol(*index);
-                *index += 1;
+                let symbol = *packed >> 26 & 3;
+                *packed <<= *step;
+                *left -= 1;
                 match symbol {
-                    StatusSymbol::NotReceived => PacketStatus::NotReceived,
-                    StatusSymbol::ReceivedSmallDelta => {
+                    0 => PacketStatus::NotReceived,
+                    1 => {
                         let (&d, rest) = deltas.split_first()?;
                         *deltas = rest;
                         PacketStatus::ReceivedSmallDelta(d)
                     }
-                    StatusSymbol::ReceivedLargeDelta => {
+                    _ => {
                         let (d, rest) = deltas.split_first_chunk::<2>()?;
                         *deltas = rest;
                         PacketStatus::ReceivedLargeDelta(i16::from_be_bytes(*d))
@@ -582,6 +614,25 @@ mod tests {
         );
         for w in [0x2015u16, 0xbeff, 0xd655, 0x0000, 0x9fff] {
             assert_eq!(PacketStatusChunk::from_wire(w).unwrap().to_wire(), w);
+        }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_symbol_for_every_chunk() {
+        for v in 0..=u16::MAX {
+            let Ok(chunk) = PacketStatusChunk::from_wire(v) else {
+                continue;
+            };
+            let n = chunk.len().min(20);
+            let (mut packed, step) = chunk.packed();
+            for i in 0..n {
+                assert_eq!(packed >> 26 & 3, chunk.symbol(i) as u32, "chunk {v:#06x}");
+                packed <<= step;
+            }
+            for used in 0..=chunk.len().min(14) {
+                let slow: usize = (0..used).map(|i| chunk.symbol(i).delta_len()).sum();
+                assert_eq!(chunk.delta_len(used), slow, "chunk {v:#06x} used {used}");
+            }
         }
     }
 

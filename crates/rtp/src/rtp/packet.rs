@@ -314,6 +314,9 @@ impl<'a> RtpRepr<'a> {
         if csrc_len > 15 * 4 {
             return Err(EmitError::TooManyItems);
         }
+        if csrc_len % 4 != 0 {
+            return Err(EmitError::ValueOutOfRange("csrcs"));
+        }
         if let Some(ext) = &self.extension {
             if ext.data.len() % 4 != 0 {
                 return Err(EmitError::UnalignedExtension);

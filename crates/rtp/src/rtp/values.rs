@@ -142,25 +142,42 @@ fn is_token(b: &[u8]) -> bool {
         })
 }
 
-fn parse_token(data: &[u8]) -> Result<&str, ParseError> {
+fn parse_token(data: &[u8]) -> Result<&[u8], ParseError> {
     if !is_token(data) {
         return Err(ParseError::InvalidExtensionValue);
     }
-    core::str::from_utf8(data).map_err(|_| ParseError::InvalidExtensionValue)
+    Ok(data)
 }
 
-fn write_token(s: &str, buf: &mut [u8]) -> Result<usize, EmitError> {
-    if !is_token(s.as_bytes()) || s.len() > 255 {
+fn write_token(s: &[u8], buf: &mut [u8]) -> Result<usize, EmitError> {
+    if !is_token(s) || s.len() > 255 {
         return Err(EmitError::InvalidToken);
     }
-    put(buf, s.as_bytes())
+    put(buf, s)
 }
 
 macro_rules! token_value {
     ($(#[$doc:meta])* $name:ident, $uri:literal) => {
         $(#[$doc])*
+        ///
+        /// Holds the token bytes (checked on parse and on write; token characters are ASCII).
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub struct $name<'a>(pub &'a str);
+        pub struct $name<'a>(pub &'a [u8]);
+
+        impl<'a> $name<'a> {
+            /// The value as text, `None` if it is not UTF-8 (never for a parsed value).
+            #[inline]
+            pub fn as_str(&self) -> Option<&'a str> {
+                core::str::from_utf8(self.0).ok()
+            }
+        }
+
+        impl<'a> From<&'a str> for $name<'a> {
+            #[inline]
+            fn from(s: &'a str) -> Self {
+                Self(s.as_bytes())
+            }
+        }
 
         impl<'a> ExtensionValue<'a> for $name<'a> {
             const URI: &'static str = $uri;
@@ -358,14 +375,16 @@ mod tests {
 
     #[test]
     fn tokens() {
-        assert_eq!(SdesMid::parse(b"audio0"), Ok(SdesMid("audio0")));
+        assert_eq!(SdesMid::parse(b"audio0"), Ok(SdesMid(b"audio0")));
+        assert_eq!(SdesMid::parse(b"audio0").unwrap().as_str(), Some("audio0"));
+        assert_eq!(SdesMid::from("v"), SdesMid(b"v"));
         assert!(SdesMid::parse(b"a b").is_err());
         assert!(RtpStreamId::parse(b"").is_err());
         assert_eq!(
-            RtpStreamId("hi").write(&mut [0; 1]).map_err(|_| ()),
+            RtpStreamId(b"hi").write(&mut [0; 1]).map_err(|_| ()),
             Err(())
         );
-        rt(&RepairedRtpStreamId("r-1"), &mut [0; 8]);
+        rt(&RepairedRtpStreamId(b"r-1"), &mut [0; 8]);
         rt(&TransportSequenceNumber(0xbeef), &mut [0; 2]);
     }
 }
