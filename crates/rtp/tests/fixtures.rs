@@ -64,9 +64,24 @@ fn rtcp_sr_sdes_twcc() {
     let RtcpRepr::SenderReport(sr) = packets[0] else {
         panic!("first packet is not an SR: {:?}", packets[0])
     };
+    // Field values as in the file's hex dump.
+    assert_eq!(sr.ssrc, 0x1111_1111);
+    assert_eq!(sr.ntp_timestamp, 0xe8f1_a2b3_c4d5_e6f7);
+    assert_eq!(sr.rtp_timestamp, 0x00ab_cdef);
+    assert_eq!((sr.packet_count, sr.octet_count), (1500, 1_500_000));
     let blocks: Vec<ReportBlock> = sr.reports.iter().collect();
-    assert_eq!(blocks.len(), 1);
-    assert_eq!(blocks[0].ssrc, 0xdead_beef);
+    assert_eq!(
+        blocks,
+        [ReportBlock {
+            ssrc: 0xdead_beef,
+            fraction_lost: 2,
+            cumulative_lost: 17,
+            extended_highest_sequence_number: 0x0001_2345,
+            jitter: 120,
+            last_sender_report: 0xa2b3_c4d5,
+            delay_since_last_sender_report: 0x8000,
+        }]
+    );
     assert!(sr.profile_extensions.is_empty());
 
     let RtcpRepr::SourceDescription(sdes) = packets[1] else {
@@ -84,6 +99,10 @@ fn rtcp_sr_sdes_twcc() {
         panic!("third packet is not transport-wide CC feedback")
     };
     assert_eq!(fb.packet_status_count(), 42);
+    assert_eq!((fb.sender_ssrc, fb.media_ssrc), (0x1111_1111, 0xdead_beef));
+    assert_eq!(fb.base_sequence_number, 0x0100);
+    assert_eq!(fb.reference_time, 0x01_0203);
+    assert_eq!(fb.feedback_packet_count, 7);
     let chunks: Vec<_> = fb.chunks().collect();
     assert_eq!(chunks.len(), 3);
     assert!(matches!(chunks[0], PacketStatusChunk::RunLength { .. }));
@@ -96,6 +115,15 @@ fn rtcp_sr_sdes_twcc() {
         .filter(|r| r.status == PacketStatus::NotReceived)
         .collect();
     assert_eq!(lost.len(), 1);
+    // Run of 21, then the 1-bit vector's sixth symbol.
+    assert_eq!(lost[0].sequence_number, 0x0100 + 26);
+    assert_eq!(results[0].status, PacketStatus::ReceivedSmallDelta(3));
+    assert_eq!(
+        results[37].status,
+        PacketStatus::ReceivedLargeDelta(-250),
+        "the 2-bit vector's third symbol"
+    );
+    assert_eq!(results[41].status, PacketStatus::ReceivedSmallDelta(0x10));
     assert!(
         results
             .iter()

@@ -238,6 +238,48 @@ impl<T: AsRef<[u8]>> RtpPacket<T> {
     }
 }
 
+impl<T: AsRef<[u8]> + AsMut<[u8]>> RtpPacket<T> {
+    /// Sets the M bit.
+    #[inline]
+    pub fn set_marker(&mut self, marker: bool) {
+        let b = self.buffer.as_mut();
+        b[1] = (b[1] & 0x7f) | if marker { 0x80 } else { 0 };
+    }
+
+    /// Sets the PT field (the top bit of `pt` is ignored).
+    #[inline]
+    pub fn set_payload_type(&mut self, pt: PayloadType) {
+        let b = self.buffer.as_mut();
+        b[1] = (b[1] & 0x80) | (pt.0 & 0x7f);
+    }
+
+    /// Sets the sequence number.
+    #[inline]
+    pub fn set_sequence_number(&mut self, seq: u16) {
+        put_u16(self.buffer.as_mut(), 2, seq);
+    }
+
+    /// Sets the timestamp.
+    #[inline]
+    pub fn set_timestamp(&mut self, ts: u32) {
+        put_u32(self.buffer.as_mut(), 4, ts);
+    }
+
+    /// Sets the SSRC identifier.
+    #[inline]
+    pub fn set_ssrc(&mut self, ssrc: u32) {
+        put_u32(self.buffer.as_mut(), 8, ssrc);
+    }
+
+    /// The payload (without padding), mutably.
+    #[inline]
+    pub fn payload_mut(&mut self) -> &mut [u8] {
+        let start = self.header_len();
+        let end = self.buffer.as_ref().len() - usize::from(self.padding_len());
+        &mut self.buffer.as_mut()[start..end]
+    }
+}
+
 /// A parsed or to-be-built RTP packet that borrows its variable parts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RtpRepr<'a> {
@@ -415,6 +457,25 @@ mod tests {
             repr.emit(&mut out[..29]),
             Err(EmitError::BufferTooSmall { needed: 30, .. })
         ));
+    }
+
+    #[test]
+    fn rewrite_in_place() {
+        let mut buf = PACKET;
+        let mut p = RtpPacket::new_checked(&mut buf[..]).unwrap();
+        p.set_marker(false);
+        p.set_payload_type(PayloadType(96));
+        p.set_sequence_number(7);
+        p.set_timestamp(8);
+        p.set_ssrc(9);
+        p.payload_mut().copy_from_slice(&[1, 2]);
+        let r = RtpRepr::parse_bytes(&buf).unwrap();
+        assert!(!r.marker);
+        assert_eq!(r.payload_type, PayloadType(96));
+        assert_eq!((r.sequence_number, r.timestamp, r.ssrc), (7, 8, 9));
+        assert_eq!(r.payload, &[1, 2]);
+        assert_eq!(r.padding, 4);
+        assert_eq!(buf[0], PACKET[0]);
     }
 
     #[test]
