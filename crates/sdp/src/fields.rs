@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use crate::ValueError;
-use crate::util::{Tokens, parse_u16, parse_u64, word};
+use crate::util::{Tokens, parse_u16, parse_u64};
 
 /// `o=<username> <sess-id> <sess-version> <nettype> <addrtype> <unicast-address>`
 /// (RFC 8866 section 5.2).
@@ -33,12 +33,12 @@ impl<'a> Origin<'a> {
     /// Parses the value of an `o=` line.
     pub fn parse(value: &'a str) -> Result<Self, ValueError> {
         let mut t = Tokens::new(value);
-        let username = word(t.expect("username")?, "username")?;
+        let username = t.expect("username")?;
         let session_id = parse_u64(t.expect("sess-id")?, "sess-id")?;
         let session_version = parse_u64(t.expect("sess-version")?, "sess-version")?;
-        let net_type = word(t.expect("nettype")?, "nettype")?;
-        let address_type = word(t.expect("addrtype")?, "addrtype")?;
-        let unicast_address = word(t.expect("unicast-address")?, "unicast-address")?;
+        let net_type = t.expect("nettype")?;
+        let address_type = t.expect("addrtype")?;
+        let unicast_address = t.expect("unicast-address")?;
         t.finish()?;
         Ok(Self {
             username: Cow::Borrowed(username),
@@ -81,9 +81,9 @@ impl<'a> Connection<'a> {
     /// Parses the value of a `c=` line.
     pub fn parse(value: &'a str) -> Result<Self, ValueError> {
         let mut t = Tokens::new(value);
-        let net_type = word(t.expect("nettype")?, "nettype")?;
-        let address_type = word(t.expect("addrtype")?, "addrtype")?;
-        let address = word(t.expect("connection-address")?, "connection-address")?;
+        let net_type = t.expect("nettype")?;
+        let address_type = t.expect("addrtype")?;
+        let address = t.expect("connection-address")?;
         t.finish()?;
         Ok(Self {
             net_type: Cow::Borrowed(net_type),
@@ -180,7 +180,7 @@ impl<'a> MediaLine<'a> {
     /// Parses the value of an `m=` line.
     pub fn parse(value: &'a str) -> Result<Self, ValueError> {
         let mut t = Tokens::new(value);
-        let media = word(t.expect("media")?, "media")?;
+        let media = t.expect("media")?;
         let port_field = t.expect("port")?;
         let (port, number_of_ports) = match port_field.split_once('/') {
             Some((p, n)) => (
@@ -189,7 +189,7 @@ impl<'a> MediaLine<'a> {
             ),
             None => (parse_u16(port_field, "port")?, None),
         };
-        let proto = word(t.expect("proto")?, "proto")?;
+        let proto = t.expect("proto")?;
         let formats = t.rest();
         if formats.is_empty() {
             return Err(ValueError::Missing { field: "fmt" });

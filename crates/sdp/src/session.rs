@@ -60,8 +60,13 @@ impl<'a> SessionDescription<'a> {
         let mut number = 0;
         while !rest.is_empty() {
             number += 1;
-            let (raw, tail, terminated) = match rest.split_once('\n') {
-                Some((raw, tail)) => (raw, tail, true),
+            let (raw, tail, terminated) = match memchr::memchr(b'\n', rest.as_bytes()) {
+                // `\n` is ASCII, so both slices start and end on character boundaries.
+                Some(i) => (
+                    rest.get(..i).unwrap_or_default(),
+                    rest.get(i + 1..).unwrap_or_default(),
+                    true,
+                ),
                 None => (rest, "", false),
             };
             rest = tail;

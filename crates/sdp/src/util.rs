@@ -45,7 +45,15 @@ pub(crate) fn parse_pt(s: &str) -> Result<u8, ValueError> {
     }
 }
 
-/// Space-separated tokens of a value; runs of blanks count as one separator.
+/// A token separator: SP, and leniently HTAB and the other control characters, so that a
+/// token never holds one (what [`is_word`] checks for untokenized values).
+#[inline]
+fn is_blank(b: u8) -> bool {
+    b <= b' ' || b == 0x7f
+}
+
+/// Space-separated tokens of a value; runs of blanks count as one separator. Tokens are
+/// never empty and hold no blank or control character.
 #[derive(Clone, Debug)]
 pub(crate) struct Tokens<'a> {
     rest: &'a str,
@@ -60,22 +68,19 @@ impl<'a> Tokens<'a> {
     /// The next token, or `None` at the end.
     #[inline]
     pub(crate) fn next_token(&mut self) -> Option<&'a str> {
-        let s = self.rest.trim_start_matches([' ', '\t']);
-        if s.is_empty() {
-            self.rest = s;
-            return None;
+        let bytes = self.rest.as_bytes();
+        let mut i = 0;
+        while bytes.get(i).is_some_and(|&b| is_blank(b)) {
+            i += 1;
         }
-        match s.find([' ', '\t']) {
-            Some(i) => {
-                let (tok, rest) = s.split_at(i);
-                self.rest = rest;
-                Some(tok)
-            }
-            None => {
-                self.rest = "";
-                Some(s)
-            }
+        let start = i;
+        while bytes.get(i).is_some_and(|&b| !is_blank(b)) {
+            i += 1;
         }
+        // Blanks are ASCII, so `start` and `i` are character boundaries.
+        let (head, tail) = self.rest.split_at_checked(i)?;
+        self.rest = tail;
+        head.get(start..).filter(|t| !t.is_empty())
     }
 
     /// The next token, or a `Missing` error naming `field`.
@@ -87,7 +92,12 @@ impl<'a> Tokens<'a> {
     /// The unconsumed rest with leading blanks removed (may be empty).
     #[inline]
     pub(crate) fn rest(&self) -> &'a str {
-        self.rest.trim_start_matches([' ', '\t'])
+        let bytes = self.rest.as_bytes();
+        let mut i = 0;
+        while bytes.get(i).is_some_and(|&b| is_blank(b)) {
+            i += 1;
+        }
+        self.rest.get(i..).unwrap_or_default()
     }
 
     /// Fails with `TrailingData` unless every token was consumed.
@@ -122,7 +132,8 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// A non-empty string without blanks or control characters (a loose `token`).
 #[inline]
 pub(crate) fn is_word(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b > b' ' && b != 0x7f)
+    // A fold without early exit vectorizes.
+    !s.is_empty() && s.bytes().fold(true, |ok, b| ok & (b > b' ') & (b != 0x7f))
 }
 
 /// Checks [`is_word`] and reports `field` otherwise.

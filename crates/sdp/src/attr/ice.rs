@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use super::{AttributeValue, flag_attribute, require, word_attribute};
 use crate::ValueError;
@@ -89,7 +89,10 @@ pub enum CandidateAddress<'a> {
 
 impl<'a> CandidateAddress<'a> {
     fn parse(s: &'a str, field: &'static str) -> Result<Self, ValueError> {
-        // Only try the IP parser where it can succeed: FQDNs are common (mDNS).
+        if let Some(ip) = parse_ipv4(s.as_bytes()) {
+            return Ok(Self::Ip(IpAddr::V4(ip)));
+        }
+        // Only try the general IP parser where it can succeed: FQDNs are common (mDNS).
         let maybe_ip = s
             .bytes()
             .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
@@ -115,6 +118,35 @@ impl fmt::Display for CandidateAddress<'_> {
             Self::Fqdn(n) => f.write_str(n),
         }
     }
+}
+
+/// A fast path for the canonical dotted quad (`0`..`255`, no leading zeros), the form
+/// `Ipv4Addr`'s `Display` writes; anything else goes to the standard parser.
+fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut parts = s.split(|&b| b == b'.');
+    for octet in &mut octets {
+        let part = parts.next()?;
+        let value = match part {
+            [d @ b'0'..=b'9'] => u16::from(d - b'0'),
+            [d1 @ b'1'..=b'9', rest @ ..] if rest.len() <= 2 => {
+                let mut v = u16::from(d1 - b'0');
+                for &d in rest {
+                    if !d.is_ascii_digit() {
+                        return None;
+                    }
+                    v = v * 10 + u16::from(d - b'0');
+                }
+                v
+            }
+            _ => return None,
+        };
+        *octet = u8::try_from(value).ok()?;
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    Some(Ipv4Addr::from(octets))
 }
 
 /// `cand-type` (RFC 8839 section 5.1): `host`, `srflx`, `prflx`, `relay` or an extension.
@@ -220,7 +252,7 @@ impl<'a> Candidate<'a> {
     /// Parses the attribute value (the text after `candidate:`).
     pub fn parse(value: &'a str) -> Result<Self, ValueError> {
         let mut t = Tokens::new(value);
-        let foundation = word(t.expect("foundation")?, "foundation")?;
+        let foundation = t.expect("foundation")?;
         let component_field = t.expect("component-id")?;
         if component_field.len() > 3 {
             return Err(ValueError::Invalid {
@@ -228,7 +260,7 @@ impl<'a> Candidate<'a> {
             });
         }
         let component = parse_u16(component_field, "component-id")?;
-        let transport = word(t.expect("transport")?, "transport")?;
+        let transport = t.expect("transport")?;
         let priority = parse_u32(t.expect("priority")?, "priority")?;
         let address =
             CandidateAddress::parse(t.expect("connection-address")?, "connection-address")?;
@@ -362,7 +394,7 @@ impl fmt::Display for Candidate<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::{Ipv4Addr, Ipv6Addr};
+    use std::net::Ipv6Addr;
 
     #[test]
     fn chromium_host_udp() {
@@ -439,6 +471,38 @@ mod tests {
             "",
         ] {
             assert!(Candidate::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv4_fast_path_agrees_with_std() {
+        for s in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "192.0.2.2",
+            "10.0.0.1",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "",
+            "1.2.3.4 ",
+            "a.b.c.d",
+            "1.2.3.-4",
+            "300.1.1.1",
+            "99.099.9.9",
+            "1.2.3.1000",
+        ] {
+            let fast = parse_ipv4(s.as_bytes());
+            let std = s.parse::<Ipv4Addr>().ok();
+            if fast.is_some() {
+                assert_eq!(fast, std, "{s}");
+            }
+        }
+        for i in 0..=255u8 {
+            let s = Ipv4Addr::new(i, 255 - i, i / 3, 7).to_string();
+            assert_eq!(parse_ipv4(s.as_bytes()), s.parse().ok());
         }
     }
 

@@ -147,7 +147,7 @@ impl<'a> AttributeValue<'a> for Group<'a> {
     }
     fn parse_attribute(_: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
         let mut t = Tokens::new(require(value)?);
-        let semantics = word(t.expect("semantics")?, "semantics")?;
+        let semantics = t.expect("semantics")?;
         Ok(Self {
             semantics: Cow::Borrowed(semantics),
             mids: t.map(Cow::Borrowed).collect(),
@@ -184,7 +184,7 @@ impl<'a> AttributeValue<'a> for MsidSemantic<'a> {
     }
     fn parse_attribute(_: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
         let mut t = Tokens::new(require(value)?);
-        let semantic = word(t.expect("msid-semantic")?, "msid-semantic")?;
+        let semantic = t.expect("msid-semantic")?;
         Ok(Self {
             semantic: Cow::Borrowed(semantic),
             identifiers: t.map(Cow::Borrowed).collect(),
@@ -218,7 +218,7 @@ impl<'a> AttributeValue<'a> for Msid<'a> {
     }
     fn parse_attribute(_: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
         let mut t = Tokens::new(require(value)?);
-        let stream_id = word(t.expect("msid-id")?, "msid-id")?;
+        let stream_id = t.expect("msid-id")?;
         let app_data = t.next_token().map(Cow::Borrowed);
         t.finish()?;
         Ok(Self {
@@ -299,7 +299,7 @@ impl<'a> AttributeValue<'a> for SsrcGroup<'a> {
     }
     fn parse_attribute(_: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
         let mut t = Tokens::new(require(value)?);
-        let semantics = word(t.expect("semantics")?, "semantics")?;
+        let semantics = t.expect("semantics")?;
         let ssrcs = t
             .map(|s| parse_u32(s, "ssrc-id"))
             .collect::<Result<_, _>>()?;

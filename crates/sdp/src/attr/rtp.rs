@@ -10,7 +10,7 @@ use std::fmt;
 
 use super::{AttributeValue, Direction, flag_attribute, require};
 use crate::ValueError;
-use crate::util::{Tokens, parse_pt, parse_u16, parse_u32, word};
+use crate::util::{Tokens, parse_pt, parse_u16, parse_u32};
 
 flag_attribute!(
     /// `a=rtcp-mux` (RFC 5761 section 5.1.1): RTP and RTCP share one port.
@@ -23,6 +23,15 @@ flag_attribute!(
     RtcpRsize,
     "rtcp-rsize"
 );
+
+/// Splits at the first `/` (a byte scan: these strings are short).
+#[inline]
+fn split_slash(s: &str) -> (&str, Option<&str>) {
+    match s.bytes().position(|b| b == b'/') {
+        Some(i) => (s.get(..i).unwrap_or_default(), s.get(i + 1..)),
+        None => (s, None),
+    }
+}
 
 /// `a=rtpmap:<payload type> <encoding name>/<clock rate>[/<encoding parameters>]`
 /// (RFC 8866 section 6.6), for example `a=rtpmap:111 opus/48000/2`.
@@ -49,26 +58,20 @@ impl<'a> AttributeValue<'a> for RtpMap<'a> {
         let payload_type = parse_pt(t.expect("payload type")?)?;
         let encoding = t.expect("encoding name")?;
         t.finish()?;
-        let mut parts = encoding.split('/');
-        let encoding_name = parts.next().unwrap_or_default();
+        let (encoding_name, rates) = split_slash(encoding);
         if encoding_name.is_empty() {
             return Err(ValueError::Invalid {
                 field: "encoding name",
             });
         }
-        let clock_rate = parse_u32(
-            parts.next().ok_or(ValueError::Missing {
-                field: "clock rate",
-            })?,
-            "clock rate",
-        )?;
-        let channels = parts
-            .next()
+        let rates = rates.ok_or(ValueError::Missing {
+            field: "clock rate",
+        })?;
+        let (clock_rate, channels) = split_slash(rates);
+        let clock_rate = parse_u32(clock_rate, "clock rate")?;
+        let channels = channels
             .map(|c| parse_u16(c, "encoding parameters"))
             .transpose()?;
-        if parts.next().is_some() {
-            return Err(ValueError::TrailingData);
-        }
         Ok(Self {
             payload_type,
             encoding_name: Cow::Borrowed(encoding_name),
@@ -226,7 +229,7 @@ impl<'a> AttributeValue<'a> for RtcpFb<'a> {
         let mut t = Tokens::new(require(value)?);
         let pt = t.expect("rtcp-fb-pt")?;
         let payload_type = if pt == "*" { None } else { Some(parse_pt(pt)?) };
-        let feedback_type = word(t.expect("rtcp-fb-val")?, "rtcp-fb-val")?;
+        let feedback_type = t.expect("rtcp-fb-val")?;
         let rest = t.rest();
         let parameter = if rest.is_empty() {
             None
@@ -290,7 +293,7 @@ impl<'a> AttributeValue<'a> for Extmap<'a> {
                 field: "extmap value",
             });
         }
-        let uri = word(t.expect("URI")?, "URI")?;
+        let uri = t.expect("URI")?;
         let rest = t.rest();
         let attributes = if rest.is_empty() {
             None
