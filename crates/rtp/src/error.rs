@@ -25,6 +25,10 @@ pub enum ParseError {
     /// A transport-wide CC chunk uses the reserved status symbol `11`.
     #[error("transport-wide CC feedback uses the reserved status symbol")]
     ReservedPacketStatus,
+    /// A count exceeds a limit the RFC sets (RFC 8888: at most 16384 metric blocks per
+    /// report block).
+    #[error("count exceeds the protocol limit")]
+    LimitExceeded,
     /// A header extension element's value has the wrong length or content.
     #[error("header extension value has the wrong length or content")]
     InvalidExtensionValue,

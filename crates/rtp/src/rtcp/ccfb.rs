@@ -69,8 +69,15 @@ pub struct CcfbReportBlock<'a> {
     pub media_ssrc: u32,
     /// `begin_seq`: sequence number of the first metric block.
     pub begin_sequence: u16,
-    /// One metric block per sequence number from `begin_sequence` (at most 65535).
+    /// One metric block per sequence number from `begin_sequence` (`num_reports` of
+    /// them; at most [`CcfbReportBlock::MAX_METRICS`] to emit).
     pub metrics: Items<'a, MetricBlock>,
+}
+
+impl CcfbReportBlock<'_> {
+    /// RFC 8888 section 3.1: a report block covers at most a quarter of the sequence
+    /// number space. Longer blocks are refused on parse and on emit.
+    pub const MAX_METRICS: usize = 16384;
 }
 
 impl CcfbReportBlock<'_> {
@@ -104,7 +111,11 @@ impl<'a> WireItem<'a> for CcfbReportBlock<'a> {
         8 + ((self.metrics.wire_len() + 3) & !3)
     }
     fn write(&self, b: &mut [u8]) -> Result<(), EmitError> {
-        let n = u16::try_from(self.metrics.len()).map_err(|_| EmitError::TooManyItems)?;
+        let n = self.metrics.len();
+        if n > CcfbReportBlock::MAX_METRICS {
+            return Err(EmitError::TooManyItems);
+        }
+        let n = n as u16;
         put_u32(b, 0, self.media_ssrc);
         put_u16(b, 4, self.begin_sequence);
         put_u16(b, 6, n);
@@ -133,7 +144,11 @@ impl<'a> CongestionControlFeedback<'a> {
         let (blocks, ts) = body[4..].split_at(body.len() - 8);
         let mut rest = blocks;
         while !rest.is_empty() {
-            rest = CcfbReportBlock::read(rest).ok_or(ParseError::Truncated)?.1;
+            let (block, next) = CcfbReportBlock::read(rest).ok_or(ParseError::Truncated)?;
+            if block.metrics.wire_len() / 2 > CcfbReportBlock::MAX_METRICS {
+                return Err(ParseError::LimitExceeded);
+            }
+            rest = next;
         }
         Ok(Self {
             sender_ssrc: u32_at(body, 0),
@@ -215,6 +230,32 @@ mod tests {
         let mut out = [0xffu8; 36];
         assert_eq!(built.emit(&mut out), Ok(36));
         assert_eq!(out, CCFB);
+    }
+
+    #[test]
+    fn too_many_metrics() {
+        let m = vec![MetricBlock::default(); CcfbReportBlock::MAX_METRICS + 1];
+        let blocks = [CcfbReportBlock {
+            media_ssrc: 1,
+            begin_sequence: 0,
+            metrics: Items::Slice(&m),
+        }];
+        let fb = CongestionControlFeedback {
+            sender_ssrc: 1,
+            reports: Items::Slice(&blocks),
+            report_timestamp: 0,
+        };
+        let mut out = vec![0u8; fb.buffer_len()];
+        assert_eq!(fb.emit(&mut out), Err(EmitError::TooManyItems));
+        // The same block on the wire is refused too.
+        let mut wire = vec![0u8; 4 + 4 + 8 + 2 * m.len() + 2 + 4];
+        let words = wire.len() / 4 - 1;
+        wire[..4].copy_from_slice(&[0x8b, 205, (words >> 8) as u8, words as u8]);
+        wire[14..16].copy_from_slice(&(m.len() as u16).to_be_bytes());
+        assert_eq!(
+            crate::RtcpRepr::parse_bytes(&wire),
+            Err(ParseError::LimitExceeded)
+        );
     }
 
     #[test]
