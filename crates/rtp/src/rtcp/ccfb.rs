@@ -252,10 +252,7 @@ mod tests {
         let words = wire.len() / 4 - 1;
         wire[..4].copy_from_slice(&[0x8b, 205, (words >> 8) as u8, words as u8]);
         wire[14..16].copy_from_slice(&(m.len() as u16).to_be_bytes());
-        assert_eq!(
-            crate::RtcpRepr::parse_bytes(&wire),
-            Err(ParseError::LimitExceeded)
-        );
+        assert_eq!(RtcpRepr::parse_bytes(&wire), Err(ParseError::LimitExceeded));
     }
 
     #[test]
