@@ -548,3 +548,117 @@ impl<'a> Iterator for CompoundReprs<'a> {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RR: [u8; 8] = [0x80, 201, 0, 1, 0, 0, 0, 1];
+    const PLI: [u8; 12] = [0x81, 206, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2];
+    // APP with P bit: 4 bytes of data then 4 bytes of padding.
+    const PADDED_APP: [u8; 20] = [
+        0xa0, 204, 0, 4, 0, 0, 0, 1, b'a', b'b', b'c', b'd', 1, 2, 3, 4, 0, 0, 0, 4,
+    ];
+
+    fn cat(parts: &[&[u8]]) -> Vec<u8> {
+        parts.concat()
+    }
+
+    #[test]
+    fn header_view() {
+        let p = RtcpPacket::new_checked(&PADDED_APP[..]).unwrap();
+        assert_eq!(p.version(), 2);
+        assert!(p.has_padding());
+        assert_eq!(p.count(), 0);
+        assert_eq!(p.packet_type(), PacketType::APP);
+        assert_eq!(p.length(), 4);
+        assert_eq!(p.packet_len(), 20);
+        assert_eq!(p.padding_len(), 4);
+        assert_eq!(p.payload().len(), 12);
+        assert_eq!(p.as_bytes(), &PADDED_APP);
+    }
+
+    #[test]
+    fn header_errors() {
+        assert_eq!(
+            RtcpPacket::new_checked(&RR[..3]),
+            Err(ParseError::Truncated)
+        );
+        assert_eq!(
+            RtcpPacket::new_checked(&RR[..7]),
+            Err(ParseError::InvalidLength)
+        );
+        let mut v1 = RR;
+        v1[0] = 0x40;
+        assert_eq!(
+            RtcpPacket::new_checked(&v1[..]),
+            Err(ParseError::UnsupportedVersion(1))
+        );
+        let mut pad = PADDED_APP;
+        pad[19] = 0;
+        assert_eq!(
+            RtcpPacket::new_checked(&pad[..]),
+            Err(ParseError::InvalidPadding)
+        );
+        pad[19] = 17;
+        assert_eq!(
+            RtcpPacket::new_checked(&pad[..]),
+            Err(ParseError::InvalidPadding)
+        );
+    }
+
+    #[test]
+    fn compound_rules() {
+        assert_eq!(check_compound(&cat(&[&RR, &PLI]), false), Ok(2));
+        // RFC 5506: a lone feedback message is fine when reduced-size is allowed.
+        assert_eq!(
+            check_compound(&PLI, false),
+            Err(ParseError::InvalidCompound)
+        );
+        assert_eq!(check_compound(&PLI, true), Ok(1));
+        // Padding only on the last packet.
+        assert_eq!(check_compound(&cat(&[&RR, &PADDED_APP]), false), Ok(2));
+        assert_eq!(
+            check_compound(&cat(&[&RR, &PADDED_APP, &PLI]), false),
+            Err(ParseError::InvalidCompound)
+        );
+        assert_eq!(check_compound(&[], true), Err(ParseError::Truncated));
+        assert_eq!(
+            check_compound(&cat(&[&RR, &[0x80, 201]]), true),
+            Err(ParseError::Truncated)
+        );
+    }
+
+    #[test]
+    fn a_bad_body_does_not_stop_the_walk_but_a_bad_header_does() {
+        let short_pli = [0x81, 206, 0, 1, 0, 0, 0, 1];
+        let buf = cat(&[&short_pli, &RR, &[0x80, 201, 0, 9]]);
+        let got: Vec<_> = RtcpRepr::parse_compound(&buf).collect();
+        assert_eq!(got.len(), 3);
+        assert_eq!(got[0], Err(ParseError::Truncated));
+        assert!(matches!(got[1], Ok(RtcpRepr::ReceiverReport(_))));
+        assert_eq!(got[2], Err(ParseError::InvalidLength));
+    }
+
+    #[test]
+    fn compound_emit() {
+        let buf = cat(&[&RR, &PLI, &PADDED_APP[..]]);
+        let reprs: Vec<_> = RtcpRepr::parse_compound(&buf)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        // The APP's extra padding is not needed for alignment, so it is dropped.
+        assert_eq!(RtcpRepr::compound_buffer_len(&reprs), 8 + 12 + 16);
+        let mut out = [0u8; 36];
+        assert_eq!(RtcpRepr::emit_compound(&reprs, &mut out), Ok(36));
+        assert_eq!(&out[..20], &buf[..20]);
+        assert_eq!(out[20], 0x80);
+        assert_eq!(
+            RtcpRepr::emit_compound(&reprs, &mut out[..30]),
+            Err(EmitError::BufferTooSmall {
+                needed: 36,
+                available: 30
+            })
+        );
+        assert_eq!(reprs[1].packet_type(), PacketType::PSFB);
+    }
+}

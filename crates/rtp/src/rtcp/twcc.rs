@@ -427,7 +427,6 @@ impl Iterator for StatusChunks<'_> {
 #[derive(Debug, Clone)]
 pub struct PacketResults<'a> {
     sequence_number: u16,
-    remaining: usize,
     source: ResultSource<'a>,
 }
 
@@ -440,28 +439,33 @@ enum ResultSource<'a> {
         packed: u32,
         /// Shift to the following symbol (0 inside a run).
         step: u32,
-        /// Symbols left in the current chunk.
+        /// Symbols left to yield from the current chunk (already capped by the count).
         left: usize,
+        /// Statuses left to yield after the current chunk.
+        remaining: usize,
     },
     List(core::slice::Iter<'a, PacketStatus>),
 }
 
 impl<'a> PacketResults<'a> {
     fn new(base: u16, statuses: TwccStatuses<'a>) -> Self {
-        let remaining = statuses.packet_status_count();
         let source = match statuses {
-            TwccStatuses::Wire { chunks, deltas, .. } => ResultSource::Wire {
+            TwccStatuses::Wire {
+                packet_status_count,
+                chunks,
+                deltas,
+            } => ResultSource::Wire {
                 chunks,
                 deltas,
                 packed: 0,
                 step: 0,
                 left: 0,
+                remaining: usize::from(packet_status_count),
             },
             TwccStatuses::List(l) => ResultSource::List(l.iter()),
         };
         Self {
             sequence_number: base,
-            remaining,
             source,
         }
     }
@@ -472,9 +476,6 @@ impl Iterator for PacketResults<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<PacketResult> {
-        if self.remaining == 0 {
-            return None;
-        }
         let status = match &mut self.source {
             ResultSource::List(it) => *it.next()?,
             ResultSource::Wire {
@@ -483,13 +484,18 @@ impl Iterator for PacketResults<'_> {
                 packed,
                 step,
                 left,
+                remaining,
             } => {
                 while *left == 0 {
+                    if *remaining == 0 {
+                        return None;
+                    }
                     let (raw, rest) = chunks.split_first_chunk::<2>()?;
                     *chunks = rest;
                     let chunk = PacketStatusChunk::from_wire(u16::from_be_bytes(*raw)).ok()?;
                     (*packed, *step) = chunk.packed();
-                    *left = chunk.len();
+                    *left = chunk.len().min(*remaining);
+                    *remaining -= *left;
                 }
                 let symbol = *packed >> 26 & 3;
                 *packed <<= *step;
@@ -514,12 +520,16 @@ impl Iterator for PacketResults<'_> {
             status,
         };
         self.sequence_number = self.sequence_number.wrapping_add(1);
-        self.remaining -= 1;
         Some(result)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        (0, Some(self.remaining))
+        match &self.source {
+            ResultSource::List(it) => it.size_hint(),
+            ResultSource::Wire {
+                left, remaining, ..
+            } => (0, Some(left + remaining)),
+        }
     }
 }
 
