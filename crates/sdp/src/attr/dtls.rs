@@ -72,13 +72,23 @@ impl<'a> Fingerprint<'a> {
         if n > MAX_FINGERPRINT {
             return Err(invalid);
         }
+        // Branch-free decode: an invalid digit maps to 0xff, so its high bits land in
+        // `digits`; a wrong separator leaves bits in `separators`.
         let mut bytes = [0; MAX_FINGERPRINT];
-        for (i, (out, pair)) in bytes.iter_mut().zip(hex.chunks(3)).enumerate() {
-            match pair {
-                [h, l, b':'] if i + 1 < n => *out = hex_pair(*h, *l).ok_or(invalid)?,
-                [h, l] if i + 1 == n => *out = hex_pair(*h, *l).ok_or(invalid)?,
+        let (mut digits, mut separators) = (0u8, 0u8);
+        for (out, pair) in bytes.iter_mut().zip(hex.chunks(3)) {
+            let (h, l, sep) = match *pair {
+                [h, l, sep] => (h, l, sep),
+                [h, l] => (h, l, b':'),
                 _ => return Err(invalid),
-            }
+            };
+            let (h, l) = (HEX_VALUE[usize::from(h)], HEX_VALUE[usize::from(l)]);
+            digits |= h | l;
+            separators |= sep ^ b':';
+            *out = (h << 4) | (l & 0x0f);
+        }
+        if digits & 0xf0 != 0 || separators != 0 {
+            return Err(invalid);
         }
         Ok(Self {
             hash_function: Cow::Borrowed(hash),
@@ -88,20 +98,22 @@ impl<'a> Fingerprint<'a> {
     }
 }
 
-#[inline]
-fn hex_digit(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
+/// Hex digit values; 0xff marks a non-digit.
+const HEX_VALUE: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
     }
-}
-
-#[inline]
-fn hex_pair(h: u8, l: u8) -> Option<u8> {
-    Some(hex_digit(h)? << 4 | hex_digit(l)?)
-}
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 impl fmt::Debug for Fingerprint<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

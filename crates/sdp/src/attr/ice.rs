@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{AttributeValue, flag_attribute, require, word_attribute};
 use crate::ValueError;
@@ -92,6 +92,9 @@ impl<'a> CandidateAddress<'a> {
         if let Some(ip) = parse_ipv4(s.as_bytes()) {
             return Ok(Self::Ip(IpAddr::V4(ip)));
         }
+        if let Some(ip) = parse_ipv6(s.as_bytes()) {
+            return Ok(Self::Ip(IpAddr::V6(ip)));
+        }
         // Only try the general IP parser where it can succeed: FQDNs are common (mDNS).
         let maybe_ip = s
             .bytes()
@@ -148,6 +151,92 @@ fn parse_ipv4(s: &[u8]) -> Option<Ipv4Addr> {
     }
     Some(Ipv4Addr::from(octets))
 }
+
+/// A fast path for IPv6 text made of hex groups with at most one `::` (no embedded IPv4, no
+/// zone). It declines (returns `None`) anything else, which then goes to the standard
+/// parser; whatever it accepts, the standard parser accepts with the same value.
+fn parse_ipv6(s: &[u8]) -> Option<Ipv6Addr> {
+    if s.len() < 2 || s.len() > 39 {
+        return None;
+    }
+    let mut groups = [0u16; 8];
+    let mut count = 0;
+    // Index in `groups` where `::` stands, if any.
+    let mut gap = None;
+    let mut i = 0;
+    if s.starts_with(b"::") {
+        gap = Some(0);
+        i = 2;
+        if s.len() == 2 {
+            return Some(Ipv6Addr::UNSPECIFIED);
+        }
+    }
+    loop {
+        let start = i;
+        let mut value: u16 = 0;
+        while let Some(d) = s.get(i).map(|&b| HEX[usize::from(b)]).filter(|&d| d < 16) {
+            if i - start == 4 {
+                return None;
+            }
+            value = (value << 4) | u16::from(d);
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+        *groups.get_mut(count)? = value;
+        count += 1;
+        match s.get(i) {
+            None => break,
+            Some(b':') => {
+                i += 1;
+                if s.get(i) == Some(&b':') {
+                    if gap.is_some() {
+                        return None;
+                    }
+                    gap = Some(count);
+                    i += 1;
+                    if i == s.len() {
+                        break;
+                    }
+                } else if i == s.len() {
+                    return None;
+                }
+            }
+            Some(_) => return None,
+        }
+    }
+    match gap {
+        // `::` stands for at least one zero group.
+        Some(at) if count <= 7 => {
+            let tail = count - at;
+            let mut out = [0u16; 8];
+            out.get_mut(..at)?.copy_from_slice(groups.get(..at)?);
+            out.get_mut(8 - tail..)?
+                .copy_from_slice(groups.get(at..count)?);
+            Some(Ipv6Addr::from(out))
+        }
+        None if count == 8 => Some(Ipv6Addr::from(groups)),
+        _ => None,
+    }
+}
+
+/// Hex digit values; 0xff marks a non-digit.
+const HEX: [u8; 256] = {
+    let mut t = [0xff; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'a' as usize + i] = 10 + i as u8;
+        t[b'A' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
 
 /// `cand-type` (RFC 8839 section 5.1): `host`, `srflx`, `prflx`, `relay` or an extension.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -394,7 +483,6 @@ impl fmt::Display for Candidate<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::Ipv6Addr;
 
     #[test]
     fn chromium_host_udp() {
@@ -503,6 +591,62 @@ mod tests {
         for i in 0..=255u8 {
             let s = Ipv4Addr::new(i, 255 - i, i / 3, 7).to_string();
             assert_eq!(parse_ipv4(s.as_bytes()), s.parse().ok());
+        }
+    }
+
+    #[test]
+    fn ipv6_fast_path_agrees_with_std() {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "fd00::2",
+            "2001:db8::1:0:0:1",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1::2::3",
+            ":1::",
+            "1:",
+            "1::2:",
+            "12345::",
+            "FD00::ABCD",
+            "::ffff:1.2.3.4",
+            "fe80::1%eth0",
+            ":::",
+            "1:2:3:4:5:6:7",
+            "0:0:0:0:0:0:0:0",
+            "00000::",
+            "1::2:3:4:5:6:7",
+            "1::2:3:4:5:6:7:8",
+        ] {
+            let fast = parse_ipv6(s.as_bytes());
+            let std = s.parse::<Ipv6Addr>().ok();
+            if fast.is_some() {
+                assert_eq!(fast, std, "{s}");
+            } else if std.is_some() {
+                assert!(s.contains('.') || s.contains('%'), "fast path declined {s}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv6_fast_path_matches_display(segments: [u16; 8]) {
+            let ip = Ipv6Addr::from(segments);
+            let text = ip.to_string();
+            if !text.contains('.') {
+                proptest::prop_assert_eq!(parse_ipv6(text.as_bytes()), Some(ip));
+            }
+        }
+
+        #[test]
+        fn ipv6_fast_path_never_disagrees(s in "[0-9a-fA-F:]{0,40}") {
+            if let Some(fast) = parse_ipv6(s.as_bytes()) {
+                proptest::prop_assert_eq!(Some(fast), s.parse::<Ipv6Addr>().ok());
+            }
         }
     }
 

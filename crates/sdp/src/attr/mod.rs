@@ -69,6 +69,25 @@ pub trait AttributeValue<'a>: Sized {
     }
 }
 
+impl<'a, T: AttributeValue<'a>> AttributeValue<'a> for Box<T> {
+    const FLAG: bool = T::FLAG;
+    #[inline]
+    fn accepts(name: &str) -> bool {
+        T::accepts(name)
+    }
+    #[inline]
+    fn parse_attribute(name: &'a str, value: Option<&'a str>) -> Result<Self, ValueError> {
+        T::parse_attribute(name, value).map(Box::new)
+    }
+    #[inline]
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn fmt_value(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt_value(f)
+    }
+}
+
 /// Displays the value part of an [`AttributeValue`].
 struct ValueText<'t, T>(&'t T);
 
@@ -287,14 +306,15 @@ macro_rules! typed_attribute {
 }
 
 typed_attribute! {
-    /// `a=candidate` (RFC 8839 section 5.1).
-    Candidate(Candidate<'a>) = "candidate",
+    // Ordered by how often browsers write them: the name match tests arms in order.
+    /// `a=rtcp-fb` (RFC 4585 section 4.2).
+    RtcpFb(RtcpFb<'a>) = "rtcp-fb",
+    /// `a=candidate` (RFC 8839 section 5.1), boxed: it is the largest value by far.
+    Candidate(Box<Candidate<'a>>) = "candidate",
     /// `a=rtpmap` (RFC 8866 section 6.6).
     RtpMap(RtpMap<'a>) = "rtpmap",
     /// `a=fmtp` (RFC 8866 section 6.15).
     Fmtp(Fmtp<'a>) = "fmtp",
-    /// `a=rtcp-fb` (RFC 4585 section 4.2).
-    RtcpFb(RtcpFb<'a>) = "rtcp-fb",
     /// `a=extmap` (RFC 8285 section 8).
     Extmap(Extmap<'a>) = "extmap",
     /// `a=ssrc` (RFC 5576 section 4.1).
