@@ -21,15 +21,21 @@ pub trait ExtensionValue<'a>: Sized {
     /// The `a=extmap` URI naming this extension.
     const URI: &'static str;
     /// Parses an element's data.
+    #[inline]
     fn parse(data: &'a [u8]) -> Result<Self, ParseError>;
     /// Writes the element data into `buf` and returns its length.
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError>;
 }
+
+#[inline]
 
 fn fixed<const L: usize>(data: &[u8]) -> Result<[u8; L], ParseError> {
     data.try_into()
         .map_err(|_| ParseError::InvalidExtensionValue)
 }
+
+#[inline]
 
 fn put(buf: &mut [u8], bytes: &[u8]) -> Result<usize, EmitError> {
     let available = buf.len();
@@ -53,6 +59,7 @@ pub struct AudioLevel {
 
 impl ExtensionValue<'_> for AudioLevel {
     const URI: &'static str = "urn:ietf:params:rtp-hdrext:ssrc-audio-level";
+    #[inline]
     fn parse(data: &[u8]) -> Result<Self, ParseError> {
         let [b] = fixed::<1>(data)?;
         Ok(Self {
@@ -60,6 +67,7 @@ impl ExtensionValue<'_> for AudioLevel {
             level: b & 0x7f,
         })
     }
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         if self.level > 127 {
             return Err(EmitError::ValueOutOfRange("level"));
@@ -88,10 +96,12 @@ impl AbsSendTime {
 
 impl ExtensionValue<'_> for AbsSendTime {
     const URI: &'static str = "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time";
+    #[inline]
     fn parse(data: &[u8]) -> Result<Self, ParseError> {
         let [a, b, c] = fixed::<3>(data)?;
         Ok(Self(u32::from_be_bytes([0, a, b, c])))
     }
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         if self.0 > 0x00ff_ffff {
             return Err(EmitError::ValueOutOfRange("abs_send_time"));
@@ -107,15 +117,18 @@ pub struct TransportSequenceNumber(pub u16);
 impl ExtensionValue<'_> for TransportSequenceNumber {
     const URI: &'static str =
         "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01";
+    #[inline]
     fn parse(data: &[u8]) -> Result<Self, ParseError> {
         Ok(Self(u16::from_be_bytes(fixed::<2>(data)?)))
     }
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         put(buf, &self.0.to_be_bytes())
     }
 }
 
 /// RFC 4566 `token-char`: visible ASCII except separators.
+#[inline]
 fn is_token(b: &[u8]) -> bool {
     !b.is_empty()
         && b.iter().all(|&c| {
@@ -142,12 +155,16 @@ fn is_token(b: &[u8]) -> bool {
         })
 }
 
+#[inline]
+
 fn parse_token(data: &[u8]) -> Result<&[u8], ParseError> {
     if !is_token(data) {
         return Err(ParseError::InvalidExtensionValue);
     }
     Ok(data)
 }
+
+#[inline]
 
 fn write_token(s: &[u8], buf: &mut [u8]) -> Result<usize, EmitError> {
     if !is_token(s) || s.len() > 255 {
@@ -181,9 +198,11 @@ macro_rules! token_value {
 
         impl<'a> ExtensionValue<'a> for $name<'a> {
             const URI: &'static str = $uri;
+            #[inline]
             fn parse(data: &'a [u8]) -> Result<Self, ParseError> {
                 parse_token(data).map(Self)
             }
+            #[inline]
             fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
                 write_token(self.0, buf)
             }
@@ -218,6 +237,7 @@ pub struct PlayoutDelay {
 
 impl ExtensionValue<'_> for PlayoutDelay {
     const URI: &'static str = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay";
+    #[inline]
     fn parse(data: &[u8]) -> Result<Self, ParseError> {
         let [a, b, c] = fixed::<3>(data)?;
         Ok(Self {
@@ -225,6 +245,7 @@ impl ExtensionValue<'_> for PlayoutDelay {
             max: u16::from(b & 0x0f) << 8 | u16::from(c),
         })
     }
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         if self.min > 0x0fff || self.max > 0x0fff {
             return Err(EmitError::ValueOutOfRange("playout_delay"));
@@ -255,6 +276,7 @@ impl VideoOrientation {
 
 impl ExtensionValue<'_> for VideoOrientation {
     const URI: &'static str = "urn:3gpp:video-orientation";
+    #[inline]
     fn parse(data: &[u8]) -> Result<Self, ParseError> {
         let [b] = fixed::<1>(data)?;
         Ok(Self {
@@ -263,6 +285,7 @@ impl ExtensionValue<'_> for VideoOrientation {
             rotation: b & 0x03,
         })
     }
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         if self.rotation > 3 {
             return Err(EmitError::ValueOutOfRange("rotation"));
@@ -280,10 +303,12 @@ pub struct TransmissionTimeOffset(pub i32);
 
 impl ExtensionValue<'_> for TransmissionTimeOffset {
     const URI: &'static str = "urn:ietf:params:rtp-hdrext:toffset";
+    #[inline]
     fn parse(data: &[u8]) -> Result<Self, ParseError> {
         let [a, b, c] = fixed::<3>(data)?;
         Ok(Self(sign_extend_24(u32::from_be_bytes([0, a, b, c]))))
     }
+    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError> {
         if !(-(1 << 23)..(1 << 23)).contains(&self.0) {
             return Err(EmitError::ValueOutOfRange("toffset"));
