@@ -29,14 +29,12 @@ pub trait ExtensionValue<'a>: Sized {
 }
 
 #[inline]
-
 fn fixed<const L: usize>(data: &[u8]) -> Result<[u8; L], ParseError> {
     data.try_into()
         .map_err(|_| ParseError::InvalidExtensionValue)
 }
 
 #[inline]
-
 fn put(buf: &mut [u8], bytes: &[u8]) -> Result<usize, EmitError> {
     let available = buf.len();
     buf.get_mut(..bytes.len())
@@ -156,7 +154,6 @@ fn is_token(b: &[u8]) -> bool {
 }
 
 #[inline]
-
 fn parse_token(data: &[u8]) -> Result<&[u8], ParseError> {
     if !is_token(data) {
         return Err(ParseError::InvalidExtensionValue);
@@ -165,7 +162,6 @@ fn parse_token(data: &[u8]) -> Result<&[u8], ParseError> {
 }
 
 #[inline]
-
 fn write_token(s: &[u8], buf: &mut [u8]) -> Result<usize, EmitError> {
     if !is_token(s) || s.len() > 255 {
         return Err(EmitError::InvalidToken);
