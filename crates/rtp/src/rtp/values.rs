@@ -21,10 +21,8 @@ pub trait ExtensionValue<'a>: Sized {
     /// The `a=extmap` URI naming this extension.
     const URI: &'static str;
     /// Parses an element's data.
-    #[inline]
     fn parse(data: &'a [u8]) -> Result<Self, ParseError>;
     /// Writes the element data into `buf` and returns its length.
-    #[inline]
     fn write(&self, buf: &mut [u8]) -> Result<usize, EmitError>;
 }
 
