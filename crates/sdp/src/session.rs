@@ -53,7 +53,9 @@ impl<'a> SessionDescription<'a> {
     /// The line order within a section is not checked.
     pub fn parse(text: &'a str) -> Result<Self, ParseError> {
         let mut line_ending = None;
-        let mut lines: Vec<Line<'a>> = Vec::with_capacity(16);
+        // Vectors grow with the input (no fixed reservation per section), so memory stays
+        // proportional to the input whatever its shape.
+        let mut lines: Vec<Line<'a>> = Vec::with_capacity(8);
         let mut media: Vec<MediaDescription<'a>> = Vec::new();
         let (mut seen_origin, mut seen_name) = (false, false);
         let mut rest = text;
@@ -107,7 +109,7 @@ impl<'a> SessionDescription<'a> {
                     check(&MediaLine::parse(value), number, t)?;
                     media.push(MediaDescription {
                         media: Cow::Borrowed(value),
-                        lines: Vec::with_capacity(32),
+                        lines: Vec::new(),
                     });
                     continue;
                 }
