@@ -11,18 +11,25 @@
 //!   typed value formats back to its raw form, which is the builder path.
 //! - [`SessionDescription::to_typed`] types everything at once ([`TypedSession`]).
 //!
+//! # Cost
+//!
+//! [`SessionDescription::parse`] allocates one vector per section and nothing per line; it
+//! checks the grammar of `v=`, `o=`, `s=`, `c=`, `b=`, `t=` and `m=` and splits attributes
+//! into name and value. [`SessionDescription::to_typed`] is the "parse fully" step (every
+//! attribute typed); [`SessionDescription::emit_string`] serializes into one exactly sized
+//! `String`.
+//!
 //! This crate is a pure codec: no I/O, no clocks, no randomness.
 
 mod attr;
 mod error;
 mod fields;
+mod jsep;
 mod line;
 mod media;
 mod session;
 mod typed;
 mod util;
-
-mod jsep;
 
 pub use attr::*;
 pub use error::{ParseError, ValueError};

@@ -318,6 +318,12 @@ impl<'a> Line<'a> {
     }
 }
 
+impl<'a> From<Field<'a>> for Line<'a> {
+    fn from(f: Field<'a>) -> Self {
+        Self::Field(f)
+    }
+}
+
 impl<'a> From<Attribute<'a>> for Line<'a> {
     fn from(a: Attribute<'a>) -> Self {
         Self::Attribute(a)

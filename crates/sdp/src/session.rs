@@ -361,9 +361,3 @@ impl fmt::Display for SessionDescription<'_> {
         f.write_str(&self.emit_string())
     }
 }
-
-impl<'a> From<Field<'a>> for Line<'a> {
-    fn from(f: Field<'a>) -> Self {
-        Self::Field(f)
-    }
-}

@@ -1,9 +1,9 @@
 //! Raw-layer parse and emit: structure, errors with line numbers, hostile input, builder.
 
 use strata_sdp::{
-    Attribute, Connection, Direction, Field, Fingerprint, Group, Line, LineEnding, LineType,
-    MediaDescription, MediaLine, Mid, Origin, ParseError, RtpMap, SessionDescription, Timing,
-    TypedAttribute, ValueError,
+    Attribute, Connection, Direction, Field, Fingerprint, Group, IcePwd, IceUfrag, Line,
+    LineEnding, LineType, MediaDescription, MediaLine, Mid, Origin, ParseError, RtpMap,
+    SessionDescription, Timing, TypedAttribute, ValueError,
 };
 
 const MINIMAL: &str = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
@@ -280,4 +280,43 @@ fn construct_and_emit() {
     // LF output on request.
     sdp.line_ending = LineEnding::Lf;
     assert_eq!(sdp.emit_string(), expected.replace("\r\n", "\n"));
+}
+
+#[test]
+fn session_level_fallbacks_and_groups() {
+    let text = format!(
+        "{MINIMAL}a=group:LS 0 1\r\na=group:BUNDLE 1\r\na=ice-ufrag:sess\r\na=ice-pwd:sessionpassword\r\n\
+         a=fingerprint:sha-1 AA:BB\r\nm=audio 9 RTP/AVP 0\r\na=mid:0\r\na=ice-ufrag:media\r\n\
+         m=video 9 RTP/AVP 96\r\na=mid:1\r\na=fingerprint:sha-256 01:02\r\na=fingerprint:sha-1 03:04\r\n"
+    );
+    let sdp = SessionDescription::parse(&text).unwrap();
+    let (audio, video) = (&sdp.media[0], &sdp.media[1]);
+    // Media level wins; the session level fills in what the media level lacks.
+    assert_eq!(
+        sdp.get_for::<IceUfrag<'_>>(audio),
+        Some(Ok(IceUfrag("media".into())))
+    );
+    assert_eq!(
+        sdp.get_for::<IceUfrag<'_>>(video),
+        Some(Ok(IceUfrag("sess".into())))
+    );
+    assert_eq!(
+        sdp.get_for::<IcePwd<'_>>(audio),
+        Some(Ok(IcePwd("sessionpassword".into())))
+    );
+    let fp = |m| -> Vec<Vec<u8>> {
+        sdp.get_all_for::<Fingerprint<'_>>(m)
+            .map(|f| f.unwrap().digest().to_vec())
+            .collect()
+    };
+    assert_eq!(fp(audio), [vec![0xaa, 0xbb]]);
+    assert_eq!(fp(video), [vec![1, 2], vec![3, 4]]);
+    // Only BUNDLE groups are bundle groups.
+    let groups: Vec<_> = sdp.bundle_groups().collect::<Result<_, _>>().unwrap();
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].mids, ["1"]);
+    assert_eq!(sdp.get_all::<Group<'_>>().count(), 2);
+    assert_eq!(sdp.media_by_mid("1"), Some(video));
+    assert_eq!(sdp.media_by_mid("2"), None);
+    assert!(!sdp.extmap_allow_mixed());
 }
