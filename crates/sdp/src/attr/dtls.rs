@@ -45,6 +45,16 @@ impl<'a> Fingerprint<'a> {
         })
     }
 
+    /// Copies a borrowed hash name so the fingerprint no longer borrows the description.
+    #[must_use]
+    pub fn into_owned(self) -> Fingerprint<'static> {
+        Fingerprint {
+            hash_function: Cow::Owned(self.hash_function.into_owned()),
+            len: self.len,
+            bytes: self.bytes,
+        }
+    }
+
     /// The digest bytes.
     #[inline]
     #[must_use]
@@ -224,6 +234,7 @@ mod tests {
         assert_eq!(&f.digest()[..3], &[0x64, 0x17, 0xab]);
         assert_eq!(f.digest()[31], 0x16);
         assert_eq!(f.to_attribute().value.as_deref(), Some(CHROMIUM));
+        assert_eq!(f.clone().into_owned(), f);
         let lower = Fingerprint::parse("sha-1 ab:cd").unwrap();
         assert_eq!(lower.digest(), [0xab, 0xcd]);
         assert_eq!(lower.to_attribute().to_string(), "fingerprint:sha-1 AB:CD");

@@ -107,6 +107,15 @@ impl<'a> CandidateAddress<'a> {
         word(s, field).map(|s| Self::Fqdn(Cow::Borrowed(s)))
     }
 
+    /// Copies a borrowed name so the address no longer borrows the description.
+    #[must_use]
+    pub fn into_owned(self) -> CandidateAddress<'static> {
+        match self {
+            Self::Ip(ip) => CandidateAddress::Ip(ip),
+            Self::Fqdn(n) => CandidateAddress::Fqdn(Cow::Owned(n.into_owned())),
+        }
+    }
+
     /// Whether this is an mDNS name (ends in `.local`).
     #[must_use]
     pub fn is_mdns(&self) -> bool {
@@ -264,6 +273,18 @@ impl<'a> CandidateType<'a> {
         })
     }
 
+    /// Copies a borrowed name so the type no longer borrows the description.
+    #[must_use]
+    pub fn into_owned(self) -> CandidateType<'static> {
+        match self {
+            Self::Host => CandidateType::Host,
+            Self::ServerReflexive => CandidateType::ServerReflexive,
+            Self::PeerReflexive => CandidateType::PeerReflexive,
+            Self::Relay => CandidateType::Relay,
+            Self::Other(s) => CandidateType::Other(Cow::Owned(s.into_owned())),
+        }
+    }
+
     /// The wire name.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -416,6 +437,30 @@ impl<'a> Candidate<'a> {
         Self::parse(value)
     }
 
+    /// Copies borrowed strings so the candidate no longer borrows the description (to keep
+    /// a remote candidate after the SDP text is gone).
+    #[must_use]
+    pub fn into_owned(self) -> Candidate<'static> {
+        let own = |s: Cow<'_, str>| Cow::Owned(s.into_owned());
+        Candidate {
+            foundation: own(self.foundation),
+            component: self.component,
+            transport: own(self.transport),
+            priority: self.priority,
+            address: self.address.into_owned(),
+            port: self.port,
+            typ: self.typ.into_owned(),
+            related_address: self.related_address.map(CandidateAddress::into_owned),
+            related_port: self.related_port,
+            tcp_type: self.tcp_type,
+            extensions: self
+                .extensions
+                .into_iter()
+                .map(|(n, v)| (own(n), own(v)))
+                .collect(),
+        }
+    }
+
     /// The value of the extension `name` (for example `generation` or `ufrag`).
     #[must_use]
     pub fn extension(&self, name: &str) -> Option<&str> {
@@ -500,6 +545,8 @@ mod tests {
         assert_eq!(c.typ, CandidateType::Host);
         assert_eq!(c.extension("network-id"), Some("1"));
         assert_eq!(c.to_string(), v);
+        let owned: Candidate<'static> = c.clone().into_owned();
+        assert_eq!(owned, c);
     }
 
     #[test]
