@@ -18,8 +18,9 @@ struct Case {
     smoke: bool,
     /// `Some(reason)` when the case is known not to pass yet.
     disabled: Option<&'static str>,
-    /// Shell script run inside the namespace; `$STUN` is our STUN example binary, `$OUT` a
-    /// scratch directory. It must exit 0 on success.
+    /// Shell script run inside the namespace; `$STUN` is our STUN example binary,
+    /// `$SRTP_VECTORS` our SRTP driver example, `$ROOT` the repository root, `$OUT` a scratch
+    /// directory. It must exit 0 on success.
     script: &'static str,
 }
 
@@ -83,6 +84,18 @@ echo "stun packets decoded: $PACKETS"
 [ "$PACKETS" -eq 2 ] && ! grep -qi "malformed" "$OUT/decoded.txt"
 "#,
     },
+    Case {
+        name: "srtp-vs-libsrtp",
+        about: "libsrtp (pylibsrtp) and our SRTP/SRTCP protect and unprotect each other's packets, every profile",
+        smoke: true,
+        disabled: None,
+        script: r#"
+python3 "$ROOT/xtask/interop/srtp_libsrtp.py" --bin "$SRTP_VECTORS" > "$OUT/srtp.log" 2>&1
+STATUS=$?
+cat "$OUT/srtp.log"
+[ $STATUS -eq 0 ]
+"#,
+    },
 ];
 
 /// Namespace setup from ../shared/INTEROP.md: loopback plus one veth pair, multicast routed to
@@ -126,6 +139,21 @@ pub(crate) fn main(args: &[String]) -> Result {
         cargo().args(["build", "--release", "-p", "strata", "--example", "stun"]),
     )?;
     let stun = root().join("target/release/examples/stun");
+    if only.is_none_or(|n| n == "srtp-vs-libsrtp") {
+        ensure_pylibsrtp()?;
+    }
+    run(
+        "build the SRTP interop driver",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "strata-srtp",
+            "--example",
+            "libsrtp_vectors",
+        ]),
+    )?;
+    let srtp_vectors = root().join("target/release/examples/libsrtp_vectors");
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in CASES {
@@ -142,6 +170,8 @@ pub(crate) fn main(args: &[String]) -> Result {
         let status = Command::new("timeout")
             .args(["120", "unshare", "-n", "sh", "-c", &script])
             .env("STUN", &stun)
+            .env("SRTP_VECTORS", &srtp_vectors)
+            .env("ROOT", root())
             .env("OUT", &out)
             .status()
             .map_err(|e| format!("cannot start unshare: {e}"))?;
@@ -198,4 +228,21 @@ fn ensure_packages(needed: &[(&str, &str)]) -> Result {
         missing.join(" ")
     );
     run("apt-get install", Command::new("sh").args(["-c", &script]))
+}
+
+/// pylibsrtp (libsrtp 2 for Python) for `srtp-vs-libsrtp`; installed with pip before entering
+/// the namespace, which has no network.
+fn ensure_pylibsrtp() -> Result {
+    let present = Command::new("python3")
+        .args(["-c", "import pylibsrtp"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if present {
+        return Ok(());
+    }
+    eprintln!("interop: installing pylibsrtp");
+    run(
+        "pip install pylibsrtp",
+        Command::new("python3").args(["-m", "pip", "install", "-q", "pylibsrtp"]),
+    )
 }
