@@ -6,6 +6,7 @@ use std::env;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+mod bench;
 mod interop;
 
 const USAGE: &str = "usage: cargo xtask <command>
@@ -204,23 +205,5 @@ fn fuzz(args: &[String]) -> Result {
 }
 
 fn bench(args: &[String]) -> Result {
-    let callgrind = args.iter().any(|a| a == "--callgrind");
-    let manifest = root().join("bench/Cargo.toml");
-    let filter: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let mut c = cargo();
-    c.arg("bench").arg("--manifest-path").arg(&manifest);
-    if let Some(f) = filter.first() {
-        c.args(["--", f.as_str()]);
-    }
-    run("criterion benches", &mut c)?;
-    if callgrind {
-        run(
-            "callgrind instruction counts",
-            cargo()
-                .args(["run", "--release", "--manifest-path"])
-                .arg(&manifest)
-                .args(["--bin", "instructions"]),
-        )?;
-    }
-    Ok(())
+    bench::main(args)
 }

@@ -1,0 +1,221 @@
+//! `cargo xtask bench`: criterion benches against the competing crates (bench/), and with
+//! `--callgrind` instruction counts of the very same functions under valgrind.
+//!
+//! Flags: `--callgrind` adds the instruction counts after the criterion run;
+//! `--callgrind-only` skips criterion. A free argument filters cases by substring (criterion
+//! filter syntax for the criterion run).
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::{Result, cargo, root, run};
+
+/// Iteration counts of the two callgrind runs; their difference cancels start-up and setup.
+const SHORT_RUN: u64 = 1;
+const LONG_RUN: u64 = 1001;
+
+pub(crate) fn main(args: &[String]) -> Result {
+    let callgrind_only = args.iter().any(|a| a == "--callgrind-only");
+    let callgrind = callgrind_only || args.iter().any(|a| a == "--callgrind");
+    let manifest = root().join("bench/Cargo.toml");
+    let filter = args.iter().find(|a| !a.starts_with("--"));
+    if !callgrind_only {
+        let mut c = cargo();
+        c.arg("bench").arg("--manifest-path").arg(&manifest);
+        if let Some(f) = filter {
+            c.args(["--", f.as_str()]);
+        }
+        run("criterion benches", &mut c)?;
+    }
+    let bin = build_counter(&manifest)?;
+    let names = case_names(&bin)?;
+    let names: Vec<&str> = names
+        .lines()
+        .filter(|n| filter.is_none_or(|f| n.contains(f.as_str())))
+        .collect();
+    if !callgrind_only {
+        criterion_medians(&names)?;
+    }
+    if callgrind {
+        instruction_counts(&bin, &names)?;
+    }
+    Ok(())
+}
+
+/// Builds the `instructions` binary (it also lists the cases) and returns its path.
+fn build_counter(manifest: &Path) -> Result<PathBuf> {
+    run(
+        "build the instruction counter",
+        cargo()
+            .args(["build", "--release", "--manifest-path"])
+            .arg(manifest)
+            .args(["--bin", "instructions"]),
+    )?;
+    Ok(root().join("bench/target/release/instructions"))
+}
+
+/// Every case name, one per line, in table order (`instructions --list`).
+fn case_names(bin: &Path) -> Result<String> {
+    let list = Command::new(bin)
+        .arg("--list")
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    if !list.status.success() {
+        return Err(format!("{} --list failed ({})", bin.display(), list.status));
+    }
+    Ok(String::from_utf8_lossy(&list.stdout).into_owned())
+}
+
+/// Prints the criterion medians of the last run as a markdown table.
+#[allow(clippy::print_stdout)]
+fn criterion_medians(names: &[&str]) -> Result {
+    let dir = root().join("bench/target/criterion");
+    let mut rows = Vec::new();
+    for name in names {
+        let (group, implementation) = name.rsplit_once('/').unwrap_or((name, name));
+        let file = dir
+            .join(group.replace('/', "_"))
+            .join(implementation)
+            .join("new/estimates.json");
+        let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let median = median_ns(&text)
+            .ok_or_else(|| format!("{}: no median point estimate", file.display()))?;
+        rows.push((group.to_owned(), implementation.to_owned(), median));
+    }
+    println!();
+    println!(
+        "Criterion medians; ratio = implementation / first Strata entry of the group \
+         (> 1: Strata faster)"
+    );
+    print_table("median", &rows, format_ns);
+    Ok(())
+}
+
+/// `median.point_estimate` (nanoseconds) of a criterion `estimates.json`.
+fn median_ns(json: &str) -> Option<f64> {
+    let at = json.find("\"median\"")?;
+    let rest = &json[at..];
+    let at = rest.find("\"point_estimate\":")? + "\"point_estimate\":".len();
+    let rest = rest[at..].trim_start();
+    let end = rest
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '-' | '+')))
+        .unwrap_or(rest.len());
+    rest[..end].parse().ok()
+}
+
+fn format_ns(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+/// Prints `| case | implementation | what | ratio |` rows, each ratio against the first row
+/// of its group.
+#[allow(clippy::print_stdout)]
+fn print_table(what: &str, rows: &[(String, String, f64)], format: fn(f64) -> String) {
+    println!();
+    println!("| case | implementation | {what} | ratio |");
+    println!("|---|---|---:|---:|");
+    let mut reference: Option<(&str, f64)> = None;
+    for (group, implementation, value) in rows {
+        let base = match reference {
+            Some((g, base)) if g == group => base,
+            _ => {
+                reference = Some((group, *value));
+                *value
+            }
+        };
+        let ratio = if base > 0.0 {
+            format!("{:.2}", value / base)
+        } else {
+            "-".into()
+        };
+        println!(
+            "| {group} | {implementation} | {} | {ratio} |",
+            format(*value)
+        );
+    }
+}
+
+/// Counts each case's instructions under callgrind and prints a markdown table.
+#[allow(clippy::print_stdout)]
+fn instruction_counts(bin: &Path, names: &[&str]) -> Result {
+    if Command::new("valgrind").arg("--version").output().is_err() {
+        return Err("valgrind is not installed (apt-get install valgrind)".into());
+    }
+    let scratch = std::env::temp_dir().join(format!("strata-callgrind-{}", std::process::id()));
+    fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
+    let mut rows: Vec<(String, String, f64)> = Vec::new();
+    for name in names {
+        let short = callgrind_ir(bin, &scratch, name, SHORT_RUN)?;
+        let long = callgrind_ir(bin, &scratch, name, LONG_RUN)?;
+        let per_iteration = long.saturating_sub(short) as f64 / (LONG_RUN - SHORT_RUN) as f64;
+        let (group, implementation) = name.rsplit_once('/').unwrap_or((name, name));
+        eprintln!("xtask: {name}: {per_iteration:.0} instructions per iteration");
+        rows.push((group.to_owned(), implementation.to_owned(), per_iteration));
+    }
+    // Best effort: the scratch files are only useful while the run lasts.
+    let _ = fs::remove_dir_all(&scratch);
+    println!();
+    println!(
+        "Instructions per iteration (callgrind Ir, ({LONG_RUN} runs - {SHORT_RUN} run) / {}); \
+         ratio = implementation / first Strata entry of the group (> 1: Strata executes fewer)",
+        LONG_RUN - SHORT_RUN
+    );
+    print_table("instructions", &rows, |ir| format!("{ir:.0}"));
+    Ok(())
+}
+
+/// Total instructions (Ir) of one callgrind run of `name` for `iterations` iterations.
+fn callgrind_ir(bin: &Path, scratch: &Path, name: &str, iterations: u64) -> Result<u64> {
+    let out: PathBuf = scratch.join(format!("{}.{iterations}.out", name.replace('/', "_")));
+    let output = Command::new("valgrind")
+        .arg("--tool=callgrind")
+        .arg(format!("--callgrind-out-file={}", out.display()))
+        .arg(bin)
+        .arg(name)
+        .arg(iterations.to_string())
+        .output()
+        .map_err(|e| format!("cannot start valgrind: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "callgrind {name} {iterations} failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    let text = fs::read_to_string(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    parse_total(&text).ok_or_else(|| format!("{}: no summary/totals line", out.display()))
+}
+
+/// The first event count (Ir) of a callgrind output's `summary:` or `totals:` line.
+fn parse_total(text: &str) -> Option<u64> {
+    text.lines()
+        .find_map(|l| {
+            l.strip_prefix("summary:")
+                .or_else(|| l.strip_prefix("totals:"))
+        })
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{median_ns, parse_total};
+
+    #[test]
+    fn reads_the_criterion_median() {
+        let json = r#"{"mean":{"confidence_interval":{"confidence_level":0.95,"lower_bound":1.0,"upper_bound":3.0},"point_estimate":2.0,"standard_error":0.1},"median":{"confidence_interval":{"confidence_level":0.95,"lower_bound":30.5,"upper_bound":36.0},"point_estimate":35.632,"standard_error":0.5}}"#;
+        assert_eq!(median_ns(json), Some(35.632));
+    }
+
+    #[test]
+    fn reads_the_summary_line() {
+        let text = "version: 1\ncreator: callgrind-3.22.0\nevents: Ir\nfn=(1) main\n3 7\n\nsummary: 123456\ntotals: 123456\n";
+        assert_eq!(parse_total(text), Some(123_456));
+        assert_eq!(parse_total("events: Ir\n"), None);
+    }
+}
