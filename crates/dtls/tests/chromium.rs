@@ -29,7 +29,7 @@ fn fragments<'a>(records: &[RecordRepr<'a>]) -> Vec<HandshakeFragment<'a>> {
 
 /// Emitting a parsed message must give back the received body byte for byte.
 fn assert_reemits(m: &ReassembledMessage) -> HandshakeMessage<'_> {
-    let parsed = m.parse().unwrap();
+    let parsed = m.parse().expect("captured message parses");
     let mut out = vec![0u8; parsed.buffer_len()];
     assert_eq!(parsed.emit(&mut out), Ok(m.body.len()));
     assert_eq!(out, m.body, "{:?} re-emits differently", m.msg_type);
