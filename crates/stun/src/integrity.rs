@@ -4,9 +4,14 @@
 //! field counting up to the end of the attribute), §14.6 (the same with HMAC-SHA256, which may
 //! be truncated to 16..=32 bytes in steps of 4), §14.7 (CRC-32 XOR 0x5354554e, last attribute).
 //!
-//! HMAC comes from `ring`, CRC-32 from `crc32fast` (table-free with PCLMULQDQ where available).
+//! HMAC-SHA1 comes from RustCrypto's `hmac` + `sha1`, which use the CPU's SHA extensions
+//! when present (ring's SHA-1 is portable code, about four times slower on a 100-byte
+//! message); HMAC-SHA256 from `ring`; CRC-32 from `crc32fast` (PCLMULQDQ where available).
 
-use ring::hmac;
+use ::hmac::Mac as _;
+use ring::hmac as ring_hmac;
+
+type HmacSha1 = ::hmac::Hmac<sha1::Sha1>;
 
 use crate::attributes::AttrType;
 use crate::error::IntegrityError;
@@ -26,8 +31,9 @@ pub const MESSAGE_INTEGRITY_LEN: usize = 20;
 #[derive(Clone)]
 pub struct IntegrityKey {
     raw: Vec<u8>,
-    sha1: hmac::Key,
-    sha256: hmac::Key,
+    /// HMAC-SHA1 with the key's inner and outer pads already hashed.
+    sha1: HmacSha1,
+    sha256: ring_hmac::Key,
 }
 
 impl core::fmt::Debug for IntegrityKey {
@@ -41,8 +47,8 @@ impl IntegrityKey {
     pub fn from_bytes(raw: &[u8]) -> IntegrityKey {
         IntegrityKey {
             raw: raw.to_vec(),
-            sha1: hmac::Key::new(hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, raw),
-            sha256: hmac::Key::new(hmac::HMAC_SHA256, raw),
+            sha1: HmacSha1::new_from_slice(raw).expect("HMAC accepts keys of any length"),
+            sha256: ring_hmac::Key::new(ring_hmac::HMAC_SHA256, raw),
         }
     }
 
@@ -51,17 +57,21 @@ impl IntegrityKey {
         &self.raw
     }
 
-    pub(crate) fn sign_sha1(&self, parts: [&[u8]; 3]) -> hmac::Tag {
-        sign(&self.sha1, parts)
+    pub(crate) fn sign_sha1(&self, parts: [&[u8]; 3]) -> [u8; 20] {
+        let mut mac = self.sha1.clone();
+        for p in parts {
+            mac.update(p);
+        }
+        mac.finalize().into_bytes().into()
     }
 
-    pub(crate) fn sign_sha256(&self, parts: [&[u8]; 3]) -> hmac::Tag {
+    pub(crate) fn sign_sha256(&self, parts: [&[u8]; 3]) -> ring_hmac::Tag {
         sign(&self.sha256, parts)
     }
 }
 
-fn sign(key: &hmac::Key, parts: [&[u8]; 3]) -> hmac::Tag {
-    let mut ctx = hmac::Context::with_key(key);
+fn sign(key: &ring_hmac::Key, parts: [&[u8]; 3]) -> ring_hmac::Tag {
+    let mut ctx = ring_hmac::Context::with_key(key);
     for p in parts {
         ctx.update(p);
     }
