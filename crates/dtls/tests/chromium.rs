@@ -7,7 +7,7 @@ use strata_dtls::handshake::ServerKeyExchange;
 use strata_dtls::{
     CipherSuite, ClientCertificateType, CompressionMethod, ContentType, Extension, ExtensionType,
     FragmentStatus, HandshakeFragment, HandshakeFragments, HandshakeMessage, HandshakeType,
-    NamedGroup, ProtocolVersion, Reassembler, ReassembledMessage, RecordRepr, Records,
+    NamedGroup, ProtocolVersion, ReassembledMessage, Reassembler, RecordRepr, Records,
     SignatureScheme, SrtpProtectionProfile,
 };
 
@@ -98,7 +98,10 @@ fn chromium_client_hello_fields_and_extensions() {
         ch.cipher_suites
             .contains(&CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256)
     );
-    assert!(ch.cipher_suites.contains(&CipherSuite::TLS_AES_128_GCM_SHA256));
+    assert!(
+        ch.cipher_suites
+            .contains(&CipherSuite::TLS_AES_128_GCM_SHA256)
+    );
     assert_eq!(
         ch.compression_methods.iter().collect::<Vec<_>>(),
         [CompressionMethod::NULL]
@@ -117,7 +120,10 @@ fn chromium_client_hello_fields_and_extensions() {
         srtp.profiles
             .contains(&SrtpProtectionProfile::SRTP_AES128_CM_HMAC_SHA1_80)
     );
-    assert!(srtp.profiles.contains(&SrtpProtectionProfile::SRTP_AEAD_AES_128_GCM));
+    assert!(
+        srtp.profiles
+            .contains(&SrtpProtectionProfile::SRTP_AEAD_AES_128_GCM)
+    );
     assert!(srtp.mki.is_empty());
     assert!(exts.has_extended_master_secret());
     assert_eq!(exts.renegotiation_info(), Some(&[][..]));
@@ -144,7 +150,10 @@ fn chromium_client_hello_fields_and_extensions() {
 #[test]
 fn aiortc_server_flight() {
     let recs = records(SERVER_FLIGHT);
-    assert!(recs.iter().all(|r| r.version == ProtocolVersion::DTLS_1_2 && r.epoch == 0));
+    assert!(
+        recs.iter()
+            .all(|r| r.version == ProtocolVersion::DTLS_1_2 && r.epoch == 0)
+    );
     let seqs: Vec<_> = recs.iter().map(|r| r.sequence_number).collect();
     assert_eq!(seqs, (0..recs.len() as u64).collect::<Vec<_>>());
 
@@ -202,7 +211,10 @@ fn aiortc_server_flight() {
     let HandshakeMessage::CertificateRequest(cr) = parsed[3] else {
         panic!()
     };
-    assert!(cr.certificate_types.contains(&ClientCertificateType::ECDSA_SIGN));
+    assert!(
+        cr.certificate_types
+            .contains(&ClientCertificateType::ECDSA_SIGN)
+    );
     assert!(
         cr.supported_signature_algorithms
             .contains(&SignatureScheme::ECDSA_SECP256R1_SHA256)
