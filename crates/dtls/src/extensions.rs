@@ -326,7 +326,21 @@ pub(crate) fn extensions_block_len(exts: &Extensions<'_>) -> usize {
 impl<'a> List<'a, Extension<'a>> {
     /// The extension of the given type, if present.
     pub fn get(&self, typ: ExtensionType) -> Option<Extension<'a>> {
-        self.iter().find(|e| e.typ() == typ)
+        match *self {
+            // Walk the raw headers and decode only the match.
+            List::Wire(b) => {
+                let mut r = Reader::new(b);
+                while !r.is_empty() {
+                    let t = ExtensionType(r.u16().ok()?);
+                    let data = r.vec16(0, 0xffff, "extension_data").ok()?;
+                    if t == typ {
+                        return Extension::parse_data(t, data).ok();
+                    }
+                }
+                None
+            }
+            List::Slice(s) => s.iter().find(|e| e.typ() == typ).copied(),
+        }
     }
 
     /// The use_srtp extension, if present.
@@ -500,7 +514,13 @@ pub(crate) mod tests {
                 data: &[0]
             })
         );
-        assert_eq!(emit_list(&exts.iter().collect::<Vec<_>>()), &LIST[..20]);
+        let items: Vec<_> = exts.iter().collect();
+        assert_eq!(emit_list(&items), &LIST[..20]);
+        let built = List::Slice(&items);
+        assert_eq!(built.use_srtp(), Some(srtp));
+        assert!(built.has_extended_master_secret());
+        assert_eq!(built.get(ExtensionType::KEY_SHARE), None);
+        assert_eq!(exts.get(ExtensionType::KEY_SHARE), None);
     }
 
     #[test]

@@ -221,10 +221,10 @@ impl Reassembler {
     ) -> Result<FragmentStatus, ReassemblyError> {
         let length = fragment.length;
         let offset = fragment.fragment_offset as usize;
-        let end = offset + fragment.fragment.len();
-        if end > length as usize {
-            return Err(ReassemblyError::FragmentOutOfBounds);
-        }
+        let end = offset
+            .checked_add(fragment.fragment.len())
+            .filter(|&end| end <= length as usize)
+            .ok_or(ReassemblyError::FragmentOutOfBounds)?;
         if length > self.config.max_message_len {
             return Err(ReassemblyError::MessageTooLong { length });
         }
