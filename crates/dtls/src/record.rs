@@ -194,6 +194,21 @@ impl<'a> RecordRepr<'a> {
         Ok(w.written())
     }
 
+    /// The AEAD additional data of RFC 5246 section 6.2.3.3 as DTLS defines it (RFC 6347
+    /// section 4.1.2.1: seq_num is epoch then the 48-bit sequence_number), followed by
+    /// type, version and the *plaintext* length. Fails only on a sequence number above
+    /// 2^48 - 1.
+    pub fn additional_data(&self, plaintext_len: u16) -> Result<[u8; 13], EmitError> {
+        let mut aad = [0u8; 13];
+        let mut w = Writer::with_len(&mut aad, 13)?;
+        w.u16(self.epoch)?;
+        w.u48(self.sequence_number, "sequence_number")?;
+        w.u8(self.content_type.0)?;
+        w.u16(self.version.0)?;
+        w.u16(plaintext_len)?;
+        Ok(aad)
+    }
+
     fn emit_header_to(&self, w: &mut Writer<'_>) -> Result<(), EmitError> {
         if self.fragment.len() > MAX_CIPHERTEXT_LEN {
             return Err(EmitError::InvalidLength { field: "length" });
@@ -347,6 +362,15 @@ mod tests {
             Err(EmitError::ValueOutOfRange {
                 field: "sequence_number"
             })
+        );
+    }
+
+    #[test]
+    fn additional_data_layout() {
+        let r = RecordRepr::parse(&Record::new_checked(&TWO_RECORDS[16..]).unwrap()).unwrap();
+        assert_eq!(
+            r.additional_data(0x0102),
+            Ok([0, 1, 0, 0, 1, 2, 3, 4, 0x15, 0xfe, 0xfd, 1, 2])
         );
     }
 
