@@ -47,6 +47,34 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Sets [`replay_window`](Self::replay_window).
+    #[must_use]
+    pub fn with_replay_window(mut self, packets: u32) -> Self {
+        self.replay_window = packets;
+        self
+    }
+
+    /// Sets [`max_ssrcs`](Self::max_ssrcs).
+    #[must_use]
+    pub fn with_max_ssrcs(mut self, max: usize) -> Self {
+        self.max_ssrcs = max;
+        self
+    }
+
+    /// Sets [`create_streams_on_demand`](Self::create_streams_on_demand).
+    #[must_use]
+    pub fn with_streams_on_demand(mut self, on: bool) -> Self {
+        self.create_streams_on_demand = on;
+        self
+    }
+
+    /// Sets [`allow_repeat_tx`](Self::allow_repeat_tx).
+    #[must_use]
+    pub fn with_allow_repeat_tx(mut self, allow: bool) -> Self {
+        self.allow_repeat_tx = allow;
+        self
+    }
+
     fn validate(&self) -> Result<(), Error> {
         if self.replay_window == 0 || self.replay_window > MAX_REPLAY_WINDOW {
             return Err(Error::InvalidConfig("replay_window must be 1..=32768"));

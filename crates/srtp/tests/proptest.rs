@@ -66,6 +66,29 @@ fn rtcp_packet() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+#[test]
+fn config_builders_apply_from_outside_the_crate() {
+    let config = Config::default()
+        .with_replay_window(1024)
+        .with_max_ssrcs(1)
+        .with_streams_on_demand(true)
+        .with_allow_repeat_tx(false);
+    assert_eq!(config.replay_window, 1024);
+    let master = MasterKey::new(ProtectionProfile::AeadAes128Gcm, &[1; 16], &[2; 12]).unwrap();
+    let mut rx = Context::new(&master, config).unwrap();
+    let mut a = vec![0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1];
+    let mut b = vec![0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 2];
+    let mut sender = Context::new(&master, Config::default()).unwrap();
+    sender.protect_rtp(&mut a).unwrap();
+    sender.protect_rtp(&mut b).unwrap();
+    rx.unprotect_rtp(&mut a).unwrap();
+    assert_eq!(
+        rx.unprotect_rtp(&mut b),
+        Err(strata_srtp::Error::TooManySsrcs { max: 1 })
+    );
+    assert!(Context::new(&master, Config::default().with_replay_window(0)).is_err());
+}
+
 proptest! {
     #[test]
     fn srtp_round_trip(profile in profile(), seed in any::<u8>(), packet in rtp_packet()) {
