@@ -4,6 +4,8 @@
 pub mod alert;
 mod bytes;
 pub mod codes;
+pub mod crypto;
+pub mod endpoint;
 mod error;
 pub mod extensions;
 pub mod fragment;

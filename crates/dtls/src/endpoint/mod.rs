@@ -1,0 +1,863 @@
+//! A sans-IO DTLS 1.2 endpoint (RFC 6347) for WebRTC (RFC 8827): both roles, ECDHE with
+//! ECDSA or RSA server authentication, mutual authentication by certificate fingerprint,
+//! extended master secret (RFC 7627, required), use_srtp (RFC 5764), renegotiation refused
+//! (RFC 5746), and the keying material exporter (RFC 5705).
+//!
+//! # Driving it
+//! Create it with [`Endpoint::client`] (which queues the first flight) or
+//! [`Endpoint::server`], feed datagrams with [`Endpoint::handle_packet`] and timer expiries
+//! with [`Endpoint::handle_timeout`]; after each call drain [`Endpoint::poll_transmit`] and
+//! [`Endpoint::poll_event`] until they return `None`, then wait until
+//! [`Endpoint::poll_timeout`]. An `Err` from a `handle_*` call means the connection is dead;
+//! a fatal alert for the peer may still wait in `poll_transmit`.
+//!
+//! Records that fail to parse, to authenticate or that replay are dropped and counted in
+//! [`Stats`]; they never kill the connection (RFC 6347 §4.1.2.7).
+//!
+//! # Flights and timers (RFC 6347 §4.2.4)
+//! Each flight is kept and sent again when its timer fires (doubling from
+//! [`Config::initial_retransmit`] up to [`Config::max_retransmit`], at most
+//! [`Config::max_retransmits`] times), and at once when the peer repeats its previous flight.
+//! The server keeps its last flight (ChangeCipherSpec + Finished) for a client that did not
+//! get it.
+//!
+//! # Randomness
+//! The client and server randoms, the cookie secret, ephemeral keys and ECDSA nonces come from
+//! `ring`'s operating-system generator: ring's key APIs accept no other source, so runs are not
+//! byte-for-byte repeatable, but their control flow is.
+
+mod client;
+mod flight;
+mod records;
+mod server;
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use ring::rand::{SecureRandom, SystemRandom};
+
+use crate::alert::Alert;
+use crate::codes::{
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, NamedGroup,
+    SrtpProtectionProfile,
+};
+use crate::crypto::cert::{Certificate as LocalCertificate, CertificateError, Fingerprint};
+use crate::crypto::kx::EphemeralKey;
+use crate::crypto::prf::{self, MASTER_SECRET_LEN};
+use crate::crypto::record::RecordCipher;
+use crate::crypto::suite::SuiteParams;
+use crate::handshake::{HandshakeFragments, HandshakeMessage};
+use crate::reassembly::{FragmentStatus, Reassembler, ReassemblerConfig};
+use crate::record::{MAX_PLAINTEXT_LEN, Records};
+
+use flight::FlightItem;
+use records::RecordLayer;
+
+/// Which side of the handshake this endpoint plays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Sends the ClientHello (`a=setup:active`).
+    Client,
+    /// Answers it (`a=setup:passive`).
+    Server,
+}
+
+/// Endpoint settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Our certificate (ECDSA P-256).
+    pub certificate: Arc<LocalCertificate>,
+    /// The peer's certificate fingerprints from its SDP: its certificate must match one.
+    pub remote_fingerprints: Vec<Fingerprint>,
+    /// Cipher suites in our order of preference.
+    pub cipher_suites: Vec<CipherSuite>,
+    /// SRTP protection profiles in our order of preference; empty to not negotiate SRTP.
+    pub srtp_profiles: Vec<SrtpProtectionProfile>,
+    /// ECDHE groups in our order of preference (X25519 and P-256 are implemented).
+    pub groups: Vec<NamedGroup>,
+    /// Largest datagram to send; handshake messages are fragmented to fit (default 1200).
+    pub mtu: usize,
+    /// First retransmission timeout (RFC 6347 suggests 1 s).
+    pub initial_retransmit: Duration,
+    /// Upper bound of the doubling retransmission timeout (RFC 6347: 60 s).
+    pub max_retransmit: Duration,
+    /// How many times a flight is sent again before the handshake fails.
+    pub max_retransmits: u32,
+    /// Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest
+    /// (RFC 6347 §4.2.1).
+    pub hello_verify: bool,
+    /// Anti-replay window size in records (default 64, at least 64).
+    pub replay_window: usize,
+    /// Bytes of handshake data buffered for reassembly at most.
+    pub max_reassembly_bytes: usize,
+}
+
+impl Config {
+    /// Defaults for a WebRTC endpoint with `certificate`, expecting a peer certificate that
+    /// matches `remote_fingerprint`.
+    pub fn new(
+        certificate: Arc<LocalCertificate>,
+        remote_fingerprints: Vec<Fingerprint>,
+    ) -> Config {
+        Config {
+            certificate,
+            remote_fingerprints,
+            cipher_suites: vec![
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+                CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            ],
+            srtp_profiles: vec![
+                SrtpProtectionProfile::SRTP_AEAD_AES_128_GCM,
+                SrtpProtectionProfile::SRTP_AEAD_AES_256_GCM,
+                SrtpProtectionProfile::SRTP_AES128_CM_HMAC_SHA1_80,
+                SrtpProtectionProfile::SRTP_AES128_CM_HMAC_SHA1_32,
+            ],
+            groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1],
+            mtu: 1200,
+            initial_retransmit: Duration::from_secs(1),
+            max_retransmit: Duration::from_secs(60),
+            max_retransmits: 8,
+            hello_verify: true,
+            replay_window: 64,
+            max_reassembly_bytes: 80 * 1024,
+        }
+    }
+}
+
+/// What the connection reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake finished.
+    Connected(Connected),
+    /// Application data arrived.
+    ApplicationData(Vec<u8>),
+    /// The peer closed the connection (close_notify).
+    CloseNotify,
+}
+
+/// The outcome of a handshake.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Connected {
+    /// The negotiated cipher suite.
+    pub cipher_suite: CipherSuite,
+    /// The negotiated SRTP profile, if SRTP was negotiated.
+    pub srtp_profile: Option<SrtpProtectionProfile>,
+    /// The peer's certificate (DER), already checked against its fingerprint.
+    pub peer_certificate: Vec<u8>,
+}
+
+/// Why a connection failed. Every variant is fatal.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The peer's certificate does not match its SDP fingerprint.
+    #[error("peer certificate does not match the remote fingerprint")]
+    FingerprintMismatch,
+    /// No remote fingerprint was configured, so the peer cannot be authenticated.
+    #[error("no remote fingerprint to check the peer certificate against")]
+    NoRemoteFingerprint,
+    /// The peer sent no certificate (WebRTC requires one on both sides).
+    #[error("peer sent no certificate")]
+    NoCertificate,
+    /// No cipher suite in common.
+    #[error("no cipher suite in common")]
+    NoCommonCipherSuite,
+    /// No ECDHE group in common.
+    #[error("no key exchange group in common")]
+    NoCommonGroup,
+    /// Both sides want SRTP but share no profile.
+    #[error("no SRTP protection profile in common")]
+    NoCommonSrtpProfile,
+    /// The peer does not support the extended master secret (RFC 7627), which we require.
+    #[error("peer does not support extended_master_secret")]
+    NoExtendedMasterSecret,
+    /// The peer does not speak DTLS 1.2.
+    #[error("unsupported protocol version")]
+    UnsupportedVersion,
+    /// A signature (ServerKeyExchange or CertificateVerify) failed.
+    #[error("bad signature: {0}")]
+    BadSignature(CertificateError),
+    /// The peer's Finished does not verify.
+    #[error("bad Finished")]
+    BadFinished,
+    /// A handshake message was malformed.
+    #[error("malformed handshake message: {0}")]
+    Decode(String),
+    /// A message arrived that the handshake does not allow here.
+    #[error("unexpected {0:?} message")]
+    UnexpectedMessage(HandshakeType),
+    /// The server chose something we did not offer.
+    #[error("peer chose a parameter we did not offer: {0}")]
+    IllegalParameter(&'static str),
+    /// The peer's key exchange value is invalid.
+    #[error("invalid key exchange value")]
+    BadKeyExchange,
+    /// The peer sent a fatal alert.
+    #[error("peer sent fatal alert {0:?}")]
+    PeerAlert(AlertDescription),
+    /// The flight was retransmitted the maximum number of times without an answer.
+    #[error("handshake timed out")]
+    Timeout,
+    /// A command that needs a connected endpoint.
+    #[error("not connected")]
+    NotConnected,
+    /// Application data longer than a record can carry (2^14 bytes).
+    #[error("application data of {0} bytes exceeds the 16384-byte record limit")]
+    TooLong(usize),
+    /// Record sequence numbers are exhausted (2^48 records in one epoch).
+    #[error("record sequence numbers exhausted")]
+    SequenceExhausted,
+    /// The handshake is too large to reassemble within the configured bound.
+    #[error("handshake reassembly limit exceeded")]
+    ReassemblyLimit,
+    /// Our own certificate or signature could not be used.
+    #[error("local certificate error: {0}")]
+    Local(CertificateError),
+    /// The connection already failed or closed.
+    #[error("connection closed")]
+    Closed,
+}
+
+impl Error {
+    /// The alert this error is reported to the peer with.
+    fn alert(&self) -> AlertDescription {
+        match self {
+            Error::FingerprintMismatch | Error::NoRemoteFingerprint => {
+                AlertDescription::BAD_CERTIFICATE
+            }
+            Error::NoCertificate => AlertDescription::HANDSHAKE_FAILURE,
+            Error::NoCommonCipherSuite
+            | Error::NoCommonGroup
+            | Error::NoCommonSrtpProfile
+            | Error::NoExtendedMasterSecret => AlertDescription::HANDSHAKE_FAILURE,
+            Error::UnsupportedVersion => AlertDescription::PROTOCOL_VERSION,
+            Error::BadSignature(_) | Error::BadFinished => AlertDescription::DECRYPT_ERROR,
+            Error::Decode(_) => AlertDescription::DECODE_ERROR,
+            Error::UnexpectedMessage(_) => AlertDescription::UNEXPECTED_MESSAGE,
+            Error::IllegalParameter(_) | Error::BadKeyExchange => {
+                AlertDescription::ILLEGAL_PARAMETER
+            }
+            _ => AlertDescription::INTERNAL_ERROR,
+        }
+    }
+}
+
+/// Counters of input that was dropped rather than acted on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Datagrams or records that did not parse.
+    pub malformed_records: u64,
+    /// Records that failed to authenticate, or arrived for an epoch without keys.
+    pub undecryptable_records: u64,
+    /// Records refused by the replay window.
+    pub replayed_records: u64,
+    /// Handshake fragments that were duplicates or stale (retransmissions).
+    pub duplicate_fragments: u64,
+    /// Flights we sent again.
+    pub retransmitted_flights: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Client: ClientHello sent, waiting for HelloVerifyRequest or ServerHello.
+    ClientWaitServerHello,
+    /// Client: ServerHello received, reading the rest of the server's flight.
+    ClientWaitServerHelloDone(ServerFlightStep),
+    /// Client: our Finished sent, waiting for the server's.
+    ClientWaitFinished,
+    /// Server: waiting for a (cookie-bearing) ClientHello.
+    ServerWaitClientHello,
+    /// Server: flight 4 sent, reading the client's flight 5.
+    ServerWaitClientFlight(ClientFlightStep),
+    /// Handshake done.
+    Connected,
+    /// Closed or failed.
+    Closed,
+}
+
+/// What the client expects next in the server's flight 4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ServerFlightStep {
+    Certificate,
+    ServerKeyExchange,
+    CertificateRequestOrDone,
+    ServerHelloDone,
+}
+
+/// What the server expects next in the client's flight 5.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientFlightStep {
+    Certificate,
+    ClientKeyExchange,
+    CertificateVerify,
+    Finished,
+}
+
+/// Secrets and choices of the handshake in progress.
+#[derive(Default)]
+struct Handshake {
+    client_random: [u8; 32],
+    server_random: [u8; 32],
+    suite: Option<SuiteParams>,
+    cipher_suite: Option<CipherSuite>,
+    srtp_profile: Option<SrtpProtectionProfile>,
+    key_exchange: Option<EphemeralKey>,
+    peer_public: Vec<u8>,
+    peer_certificate: Option<Vec<u8>>,
+    master_secret: Option<[u8; MASTER_SECRET_LEN]>,
+    /// Every handshake message so far, whole (RFC 6347 §4.2.6), for the hashes.
+    transcript: Vec<u8>,
+    /// Client: the server asked for our certificate.
+    certificate_requested: bool,
+    /// Client: cookie from HelloVerifyRequest.
+    cookie: Vec<u8>,
+    /// Server: the message_seq its next message uses.
+    next_send_seq: u16,
+}
+
+/// One DTLS connection.
+pub struct Endpoint {
+    role: Role,
+    config: Config,
+    rng: SystemRandom,
+    state: State,
+    records: RecordLayer,
+    reassembler: Reassembler,
+    hs: Handshake,
+    /// The last flight we sent, for retransmission.
+    flight: Vec<FlightItem>,
+    /// When the flight timer fires, if armed.
+    timer: Option<Instant>,
+    current_timeout: Duration,
+    retransmits: u32,
+    last_flight_sent: Option<Instant>,
+    /// Server: secret for HelloVerifyRequest cookies.
+    cookie_secret: [u8; 32],
+    /// Application data that arrived before our handshake finished.
+    early_data: Vec<Vec<u8>>,
+    transmits: VecDeque<Vec<u8>>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl core::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("role", &self.role)
+            .field("state", &self.state)
+            .field("stats", &self.stats)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Application data records buffered before the handshake completes.
+const MAX_EARLY_RECORDS: usize = 32;
+
+impl Endpoint {
+    fn new(role: Role, config: Config, state: State) -> Endpoint {
+        let rng = SystemRandom::new();
+        let mut cookie_secret = [0u8; 32];
+        // A failing OS generator leaves a zero secret; cookies then only bind the ClientHello
+        // contents, which still prevents blind amplification from other addresses.
+        let _ = rng.fill(&mut cookie_secret);
+        let reassembler = Reassembler::new(ReassemblerConfig {
+            max_buffered: config.max_reassembly_bytes,
+            ..ReassemblerConfig::default()
+        });
+        Endpoint {
+            role,
+            records: RecordLayer::new(config.replay_window.max(64)),
+            current_timeout: config.initial_retransmit,
+            config,
+            rng,
+            state,
+            reassembler,
+            hs: Handshake::default(),
+            flight: Vec::new(),
+            timer: None,
+            retransmits: 0,
+            last_flight_sent: None,
+            cookie_secret,
+            early_data: Vec::new(),
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    /// A client endpoint; its ClientHello is ready in [`Endpoint::poll_transmit`] at once.
+    pub fn client(config: Config, now: Instant) -> Result<Endpoint, Error> {
+        let mut e = Endpoint::new(Role::Client, config, State::ClientWaitServerHello);
+        if e.rng.fill(&mut e.hs.client_random).is_err() {
+            return Err(Error::Local(CertificateError::Generation(
+                "random source failed".into(),
+            )));
+        }
+        e.send_client_hello(now)?;
+        Ok(e)
+    }
+
+    /// A server endpoint, waiting for a ClientHello.
+    pub fn server(config: Config) -> Endpoint {
+        Endpoint::new(Role::Server, config, State::ServerWaitClientHello)
+    }
+
+    /// This endpoint's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether the handshake has completed and the connection is open.
+    pub fn is_connected(&self) -> bool {
+        self.state == State::Connected
+    }
+
+    /// Dropped-input counters.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Set the peer's fingerprints (for when the remote SDP arrives after the endpoint was
+    /// made). They must be set before the peer's Certificate message arrives.
+    pub fn set_remote_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) {
+        self.config.remote_fingerprints = fingerprints;
+    }
+
+    /// Feed one datagram.
+    pub fn handle_packet(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        if self.state == State::Closed {
+            return Err(Error::Closed);
+        }
+        let result = self.handle_records(now, datagram);
+        if let Err(e) = &result {
+            self.fail(e);
+        }
+        result
+    }
+
+    fn handle_records(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        let mut scratch = Vec::new();
+        for record in Records::new(datagram) {
+            let Ok(record) = record else {
+                self.stats.malformed_records += 1;
+                break;
+            };
+            let (content_type, version, epoch, seq) = (
+                record.content_type,
+                record.version,
+                record.epoch,
+                record.sequence_number,
+            );
+            scratch.clear();
+            scratch.extend_from_slice(record.fragment);
+            if epoch == 1 && !self.records.has_read_keys() {
+                self.stats.undecryptable_records += 1;
+                continue;
+            }
+            let Some(plain) = self
+                .records
+                .open(epoch, seq, content_type, version, &mut scratch)
+            else {
+                if epoch == 1 {
+                    self.stats.undecryptable_records += 1;
+                } else {
+                    self.stats.malformed_records += 1;
+                }
+                continue;
+            };
+            let plain: Vec<u8> = plain.to_vec();
+            match content_type {
+                ContentType::HANDSHAKE => self.handle_handshake_record(now, &plain)?,
+                ContentType::CHANGE_CIPHER_SPEC => {
+                    // Epoch-1 records carry their epoch explicitly, so ChangeCipherSpec only
+                    // confirms what the record headers already say (RFC 6347 §4.1).
+                }
+                ContentType::ALERT => self.handle_alert(&plain)?,
+                ContentType::APPLICATION_DATA if epoch == 1 => {
+                    if self.state == State::Connected {
+                        self.events.push_back(Event::ApplicationData(plain));
+                    } else if self.early_data.len() < MAX_EARLY_RECORDS {
+                        self.early_data.push(plain);
+                    }
+                }
+                _ => self.stats.malformed_records += 1,
+            }
+            if self.state == State::Closed {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn handle_alert(&mut self, body: &[u8]) -> Result<(), Error> {
+        let Ok(alert) = Alert::parse(body) else {
+            self.stats.malformed_records += 1;
+            return Ok(());
+        };
+        if alert.description == AlertDescription::CLOSE_NOTIFY {
+            if self.state == State::Connected {
+                // Answer with our own close_notify (RFC 5246 §7.2.1).
+                let _ = self.send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY);
+            }
+            self.state = State::Closed;
+            self.timer = None;
+            self.events.push_back(Event::CloseNotify);
+            return Ok(());
+        }
+        if alert.level == AlertLevel::FATAL {
+            self.state = State::Closed;
+            self.timer = None;
+            return Err(Error::PeerAlert(alert.description));
+        }
+        // Warnings (no_renegotiation and the like) need nothing from us.
+        Ok(())
+    }
+
+    fn handle_handshake_record(&mut self, now: Instant, body: &[u8]) -> Result<(), Error> {
+        for fragment in HandshakeFragments::new(body) {
+            let Ok(fragment) = fragment else {
+                self.stats.malformed_records += 1;
+                break;
+            };
+            if self.state == State::ServerWaitClientHello
+                && fragment.msg_type == HandshakeType::CLIENT_HELLO
+            {
+                // A stateless server learns the client's message_seq from each ClientHello
+                // (0 first, 1 after a HelloVerifyRequest).
+                if fragment.message_seq != self.reassembler.next_message_seq()
+                    && fragment.message_seq <= 1
+                {
+                    self.reassembler = Reassembler::with_next_message_seq(
+                        ReassemblerConfig {
+                            max_buffered: self.config.max_reassembly_bytes,
+                            ..ReassemblerConfig::default()
+                        },
+                        fragment.message_seq,
+                    );
+                }
+            }
+            match self.reassembler.push(&fragment) {
+                Ok(FragmentStatus::Accepted) => {}
+                Ok(FragmentStatus::Stale) | Ok(FragmentStatus::Duplicate) => {
+                    self.stats.duplicate_fragments += 1;
+                    self.peer_retransmitted(now)?;
+                }
+                Ok(_) => self.stats.duplicate_fragments += 1,
+                Err(crate::reassembly::ReassemblyError::MessageTooLong { .. }) => {
+                    return Err(Error::ReassemblyLimit);
+                }
+                Err(e) => return Err(Error::Decode(e.to_string())),
+            }
+            while let Some(message) = self.reassembler.pop() {
+                self.handle_message(now, message.msg_type, message.message_seq, &message.body)?;
+                if matches!(self.state, State::Closed) {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The peer sent part of a flight we already have: it missed our answer. Send our last
+    /// flight again, at most once per quarter of the current timeout.
+    fn peer_retransmitted(&mut self, now: Instant) -> Result<(), Error> {
+        if self.flight.is_empty() {
+            return Ok(());
+        }
+        let waiting_for_peer = matches!(
+            self.state,
+            State::ClientWaitFinished
+                | State::Connected
+                | State::ServerWaitClientFlight(_)
+                | State::ClientWaitServerHello
+        );
+        if !waiting_for_peer {
+            return Ok(());
+        }
+        if self
+            .last_flight_sent
+            .is_some_and(|t| now.saturating_duration_since(t) < self.current_timeout / 4)
+        {
+            return Ok(());
+        }
+        self.stats.retransmitted_flights += 1;
+        self.transmit_flight(now)
+    }
+
+    fn handle_message(
+        &mut self,
+        now: Instant,
+        msg_type: HandshakeType,
+        seq: u16,
+        body: &[u8],
+    ) -> Result<(), Error> {
+        let message =
+            HandshakeMessage::parse(msg_type, body).map_err(|e| Error::Decode(e.to_string()))?;
+        match self.role {
+            Role::Client => self.client_message(now, seq, message, body),
+            Role::Server => self.server_message(now, seq, message, body),
+        }
+    }
+
+    /// Append a whole message (as received) to the transcript.
+    fn transcript_received(&mut self, msg_type: HandshakeType, seq: u16, body: &[u8]) {
+        let header =
+            crate::handshake::HandshakeHeader::unfragmented(msg_type, seq, body.len() as u32);
+        let mut h = [0u8; crate::handshake::HEADER_LEN];
+        if header.emit(&mut h).is_ok() {
+            self.hs.transcript.extend_from_slice(&h);
+            self.hs.transcript.extend_from_slice(body);
+        }
+    }
+
+    /// Encode a message we send: whole, with our next message_seq; add it to the transcript.
+    fn encode_message(&mut self, message: &HandshakeMessage<'_>) -> Result<Vec<u8>, Error> {
+        let mut buf = vec![0u8; message.whole_len()];
+        message
+            .emit_whole(self.hs.next_send_seq, &mut buf)
+            .map_err(|e| {
+                Error::Decode(format!(
+                    "cannot encode our own {:?}: {e}",
+                    message.msg_type()
+                ))
+            })?;
+        self.hs.next_send_seq = self.hs.next_send_seq.wrapping_add(1);
+        self.hs.transcript.extend_from_slice(&buf);
+        Ok(buf)
+    }
+
+    fn transcript_hash(&self) -> Vec<u8> {
+        let suite = self
+            .hs
+            .suite
+            .expect("a suite is chosen before any hash is taken");
+        ring::digest::digest(suite.prf.digest(), &self.hs.transcript)
+            .as_ref()
+            .to_vec()
+    }
+
+    /// Check the peer's certificate chain against the SDP fingerprints.
+    fn check_peer_certificate(
+        &mut self,
+        certificate: &crate::handshake::Certificate<'_>,
+    ) -> Result<(), Error> {
+        let der = certificate.end_entity().ok_or(Error::NoCertificate)?;
+        if self.config.remote_fingerprints.is_empty() {
+            return Err(Error::NoRemoteFingerprint);
+        }
+        if !self
+            .config
+            .remote_fingerprints
+            .iter()
+            .any(|f| f.matches(der))
+        {
+            return Err(Error::FingerprintMismatch);
+        }
+        self.hs.peer_certificate = Some(der.to_vec());
+        Ok(())
+    }
+
+    /// Derive the master secret (extended, RFC 7627) and the epoch-1 keys.
+    fn derive_keys(&mut self, pre_master_secret: &[u8]) -> Result<(), Error> {
+        let suite = self.hs.suite.ok_or(Error::NoCommonCipherSuite)?;
+        let session_hash = self.transcript_hash();
+        let master = prf::extended_master_secret(suite.prf, pre_master_secret, &session_hash);
+        let mut block = vec![0u8; suite.key_block_len()];
+        prf::key_block(
+            suite.prf,
+            &master,
+            &self.hs.client_random,
+            &self.hs.server_random,
+            &mut block,
+        );
+        let (k, iv) = (suite.aead.key_len(), suite.aead.fixed_iv_len());
+        let client_key = &block[..k];
+        let server_key = &block[k..2 * k];
+        let client_iv = &block[2 * k..2 * k + iv];
+        let server_iv = &block[2 * k + iv..2 * k + 2 * iv];
+        let client = RecordCipher::new(suite.aead, client_key, client_iv)
+            .ok_or(Error::NoCommonCipherSuite)?;
+        let server = RecordCipher::new(suite.aead, server_key, server_iv)
+            .ok_or(Error::NoCommonCipherSuite)?;
+        match self.role {
+            Role::Client => self.records.set_ciphers(client, server),
+            Role::Server => self.records.set_ciphers(server, client),
+        }
+        self.hs.master_secret = Some(master);
+        Ok(())
+    }
+
+    fn verify_data(&self, client: bool) -> [u8; 12] {
+        let suite = self.hs.suite.expect("suite chosen before Finished");
+        let master = self
+            .hs
+            .master_secret
+            .expect("master secret derived before Finished");
+        prf::verify_data(suite.prf, &master, client, &self.transcript_hash())
+    }
+
+    fn connected(&mut self) {
+        self.state = State::Connected;
+        self.events.push_back(Event::Connected(Connected {
+            cipher_suite: self.hs.cipher_suite.unwrap_or_default(),
+            srtp_profile: self.hs.srtp_profile,
+            peer_certificate: self.hs.peer_certificate.clone().unwrap_or_default(),
+        }));
+        for data in std::mem::take(&mut self.early_data) {
+            self.events.push_back(Event::ApplicationData(data));
+        }
+    }
+
+    /// Replace the current flight, send it and arm its timer (`expect_answer`).
+    fn start_flight(
+        &mut self,
+        now: Instant,
+        items: Vec<FlightItem>,
+        expect_answer: bool,
+    ) -> Result<(), Error> {
+        self.flight = items;
+        self.retransmits = 0;
+        self.current_timeout = self.config.initial_retransmit;
+        self.transmit_flight(now)?;
+        self.timer = expect_answer.then(|| now + self.current_timeout);
+        Ok(())
+    }
+
+    fn transmit_flight(&mut self, now: Instant) -> Result<(), Error> {
+        let mut datagrams = Vec::new();
+        flight::write_flight(
+            &self.flight,
+            &mut self.records,
+            self.config.mtu,
+            &mut datagrams,
+        )
+        .map_err(|_| Error::SequenceExhausted)?;
+        self.transmits.extend(datagrams);
+        self.last_flight_sent = Some(now);
+        Ok(())
+    }
+
+    /// A timer fired.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), Error> {
+        let Some(deadline) = self.timer else {
+            return Ok(());
+        };
+        if now < deadline {
+            return Ok(());
+        }
+        if self.retransmits >= self.config.max_retransmits {
+            self.timer = None;
+            let e = Error::Timeout;
+            self.fail(&e);
+            return Err(e);
+        }
+        self.retransmits += 1;
+        self.stats.retransmitted_flights += 1;
+        self.current_timeout = (self.current_timeout * 2).min(self.config.max_retransmit);
+        self.transmit_flight(now)?;
+        self.timer = Some(now + self.current_timeout);
+        Ok(())
+    }
+
+    /// Send application data (one record). Only once connected.
+    pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        if self.state != State::Connected {
+            return Err(Error::NotConnected);
+        }
+        if data.len() > MAX_PLAINTEXT_LEN {
+            return Err(Error::TooLong(data.len()));
+        }
+        let mut datagram = Vec::with_capacity(data.len() + self.records.overhead(1));
+        self.records
+            .write(1, ContentType::APPLICATION_DATA, data, &mut datagram)
+            .map_err(|_| Error::SequenceExhausted)?;
+        self.transmits.push_back(datagram);
+        Ok(())
+    }
+
+    /// Close the connection with close_notify.
+    pub fn close(&mut self) {
+        if self.state == State::Connected {
+            let _ = self.send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY);
+        }
+        self.state = State::Closed;
+        self.timer = None;
+    }
+
+    /// Export keying material (RFC 5705) without context, e.g. 2 × (key + salt) bytes with
+    /// the label `EXTRACTOR-dtls_srtp` for SRTP (RFC 5764 §4.2).
+    pub fn export_keying_material(&self, label: &str, len: usize) -> Result<Vec<u8>, Error> {
+        let (Some(suite), Some(master), true) = (
+            self.hs.suite,
+            self.hs.master_secret,
+            self.state == State::Connected,
+        ) else {
+            return Err(Error::NotConnected);
+        };
+        let mut out = vec![0u8; len];
+        prf::export_keying_material(
+            suite.prf,
+            &master,
+            label.as_bytes(),
+            &self.hs.client_random,
+            &self.hs.server_random,
+            &mut out,
+        );
+        Ok(out)
+    }
+
+    /// The next datagram to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`Endpoint::handle_timeout`] next.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.timer
+    }
+
+    fn send_alert(
+        &mut self,
+        level: AlertLevel,
+        description: AlertDescription,
+    ) -> Result<(), Error> {
+        let epoch = self.records.write_epoch;
+        let mut datagram = Vec::new();
+        let alert = [level.0, description.0];
+        self.records
+            .write(epoch, ContentType::ALERT, &alert, &mut datagram)
+            .map_err(|_| Error::SequenceExhausted)?;
+        self.transmits.push_back(datagram);
+        Ok(())
+    }
+
+    /// A fatal error: tell the peer (unless it told us) and stop.
+    fn fail(&mut self, error: &Error) {
+        if !matches!(error, Error::PeerAlert(_) | Error::Closed) && self.state != State::Closed {
+            let _ = self.send_alert(AlertLevel::FATAL, error.alert());
+        }
+        self.state = State::Closed;
+        self.timer = None;
+    }
+
+    fn random_bytes(&self, out: &mut [u8]) -> Result<(), Error> {
+        self.rng
+            .fill(out)
+            .map_err(|_| Error::Local(CertificateError::Generation("random source failed".into())))
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,462 @@
+//! Endpoint tests: a client and a server joined by a deterministic in-memory network with a
+//! virtual clock and seeded loss, duplication and reordering.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use super::*;
+use crate::crypto::cert::FingerprintAlgorithm;
+
+fn certificates() -> &'static (Arc<LocalCertificate>, Arc<LocalCertificate>) {
+    static CERTS: OnceLock<(Arc<LocalCertificate>, Arc<LocalCertificate>)> = OnceLock::new();
+    CERTS.get_or_init(|| {
+        let rng = SystemRandom::new();
+        (
+            Arc::new(LocalCertificate::generate("client", &rng).unwrap()),
+            Arc::new(LocalCertificate::generate("server", &rng).unwrap()),
+        )
+    })
+}
+
+fn configs() -> (Config, Config) {
+    let (c, s) = certificates();
+    let client = Config::new(c.clone(), vec![s.fingerprint(FingerprintAlgorithm::Sha256)]);
+    let server = Config::new(s.clone(), vec![c.fingerprint(FingerprintAlgorithm::Sha384)]);
+    (client, server)
+}
+
+/// xorshift64*: enough randomness for a network simulation, seeded for repeatability.
+struct TestRng(u64);
+
+impl TestRng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        (self.next() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+}
+
+/// Network conditions.
+#[derive(Clone, Copy)]
+struct Net {
+    loss: f64,
+    duplicate: f64,
+    /// Probability that a datagram gets extra delay (and so is reordered).
+    reorder: f64,
+    latency: Duration,
+}
+
+impl Net {
+    const PERFECT: Net = Net {
+        loss: 0.0,
+        duplicate: 0.0,
+        reorder: 0.0,
+        latency: Duration::from_millis(10),
+    };
+}
+
+struct Pair {
+    client: Endpoint,
+    server: Endpoint,
+    now: Instant,
+    rng: TestRng,
+    net: Net,
+    /// (deliver at, to client?, datagram)
+    in_flight: Vec<(Instant, bool, Vec<u8>)>,
+    client_events: Vec<Event>,
+    server_events: Vec<Event>,
+    client_error: Option<Error>,
+    server_error: Option<Error>,
+    /// Every datagram sent, for inspection.
+    sent: Vec<(bool, Vec<u8>)>,
+    mtu_seen: usize,
+}
+
+impl Pair {
+    fn new(client: Config, server: Config, net: Net, seed: u64) -> Pair {
+        let now = Instant::now();
+        Pair {
+            client: Endpoint::client(client, now).unwrap(),
+            server: Endpoint::server(server),
+            now,
+            rng: TestRng(seed | 1),
+            net,
+            in_flight: Vec::new(),
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+            client_error: None,
+            server_error: None,
+            sent: Vec::new(),
+            mtu_seen: 0,
+        }
+    }
+
+    fn drain(&mut self) {
+        while let Some(d) = self.client.poll_transmit() {
+            self.send(true, &d);
+        }
+        while let Some(d) = self.server.poll_transmit() {
+            self.send(false, &d);
+        }
+        while let Some(e) = self.client.poll_event() {
+            self.client_events.push(e);
+        }
+        while let Some(e) = self.server.poll_event() {
+            self.server_events.push(e);
+        }
+    }
+
+    fn send(&mut self, from_client: bool, datagram: &[u8]) {
+        self.mtu_seen = self.mtu_seen.max(datagram.len());
+        self.sent.push((from_client, datagram.to_vec()));
+        let copies = if self.rng.chance(self.net.duplicate) {
+            2
+        } else {
+            1
+        };
+        for _ in 0..copies {
+            if self.rng.chance(self.net.loss) {
+                continue;
+            }
+            let mut delay = self.net.latency;
+            if self.rng.chance(self.net.reorder) {
+                delay += Duration::from_millis(1 + self.rng.next() % 40);
+            }
+            self.in_flight
+                .push((self.now + delay, !from_client, datagram.to_vec()));
+        }
+    }
+
+    /// Advance the virtual clock to the next delivery or timer and process it. Returns false
+    /// when nothing is left to do.
+    fn step(&mut self) -> bool {
+        self.drain();
+        let next_delivery = self.in_flight.iter().map(|(t, ..)| *t).min();
+        let timers = [self.client.poll_timeout(), self.server.poll_timeout()];
+        let next_timer = timers.iter().flatten().min().copied();
+        let Some(next) = [next_delivery, next_timer].into_iter().flatten().min() else {
+            return false;
+        };
+        self.now = self.now.max(next);
+        if let Some(i) = self.in_flight.iter().position(|(t, ..)| *t <= self.now) {
+            let (_, to_client, datagram) = self.in_flight.remove(i);
+            let (endpoint, error) = if to_client {
+                (&mut self.client, &mut self.client_error)
+            } else {
+                (&mut self.server, &mut self.server_error)
+            };
+            if error.is_none()
+                && let Err(e) = endpoint.handle_packet(self.now, &datagram)
+            {
+                *error = Some(e);
+            }
+        } else {
+            for (endpoint, error) in [
+                (&mut self.client, &mut self.client_error),
+                (&mut self.server, &mut self.server_error),
+            ] {
+                if error.is_none()
+                    && endpoint.poll_timeout().is_some_and(|t| t <= self.now)
+                    && let Err(e) = endpoint.handle_timeout(self.now)
+                {
+                    *error = Some(e);
+                }
+            }
+        }
+        self.drain();
+        true
+    }
+
+    fn run_until_connected(&mut self, max_steps: usize) -> bool {
+        for _ in 0..max_steps {
+            if self.client.is_connected() && self.server.is_connected() {
+                return true;
+            }
+            if (self.client_error.is_some() || self.server_error.is_some())
+                && self.in_flight.is_empty()
+            {
+                return false;
+            }
+            if !self.step() {
+                return self.client.is_connected() && self.server.is_connected();
+            }
+        }
+        false
+    }
+
+    fn run_quiet(&mut self) {
+        for _ in 0..10_000 {
+            if !self.step() {
+                return;
+            }
+        }
+    }
+}
+
+fn connected(events: &[Event]) -> Option<&Connected> {
+    events.iter().find_map(|e| match e {
+        Event::Connected(c) => Some(c),
+        _ => None,
+    })
+}
+
+#[test]
+fn handshake_with_cookie_exports_identical_keys_and_carries_data() {
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 1);
+    assert!(
+        pair.run_until_connected(1000),
+        "client {:?} server {:?}",
+        pair.client_error,
+        pair.server_error
+    );
+    let c = connected(&pair.client_events).unwrap().clone();
+    let s = connected(&pair.server_events).unwrap().clone();
+    assert_eq!(
+        c.srtp_profile,
+        Some(SrtpProtectionProfile::SRTP_AEAD_AES_128_GCM)
+    );
+    assert_eq!(c.srtp_profile, s.srtp_profile);
+    assert_eq!(
+        c.cipher_suite,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+    );
+    assert_eq!(c.peer_certificate, certificates().1.der());
+    assert_eq!(s.peer_certificate, certificates().0.der());
+    let a = pair
+        .client
+        .export_keying_material("EXTRACTOR-dtls_srtp", 60)
+        .unwrap();
+    let b = pair
+        .server
+        .export_keying_material("EXTRACTOR-dtls_srtp", 60)
+        .unwrap();
+    assert_eq!(a, b);
+    assert_ne!(a, vec![0; 60]);
+
+    pair.client.send(b"ping").unwrap();
+    pair.server.send(&[7u8; 1000]).unwrap();
+    pair.run_quiet();
+    assert!(
+        pair.server_events
+            .contains(&Event::ApplicationData(b"ping".to_vec()))
+    );
+    assert!(
+        pair.client_events
+            .contains(&Event::ApplicationData(vec![7u8; 1000]))
+    );
+    // The cookie exchange happened: the first ClientHello was answered by a
+    // HelloVerifyRequest.
+    assert!(pair.sent.len() >= 6);
+    assert!(pair.mtu_seen <= 1200);
+}
+
+#[test]
+fn every_ecdsa_suite_and_group_and_no_cookie() {
+    for suite in [
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+        CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+    ] {
+        for group in [NamedGroup::X25519, NamedGroup::SECP256R1] {
+            let (mut client, mut server) = configs();
+            client.cipher_suites = vec![suite];
+            client.groups = vec![group];
+            server.hello_verify = false;
+            let mut pair = Pair::new(client, server, Net::PERFECT, 2);
+            assert!(
+                pair.run_until_connected(1000),
+                "{suite:?} {group:?}: {:?} {:?}",
+                pair.client_error,
+                pair.server_error
+            );
+            assert_eq!(connected(&pair.server_events).unwrap().cipher_suite, suite);
+            assert_eq!(
+                pair.client
+                    .export_keying_material("EXTRACTOR-dtls_srtp", 56)
+                    .unwrap(),
+                pair.server
+                    .export_keying_material("EXTRACTOR-dtls_srtp", 56)
+                    .unwrap()
+            );
+        }
+    }
+}
+
+#[test]
+fn small_mtu_fragments_handshake_messages() {
+    let (mut client, mut server) = configs();
+    client.mtu = 150;
+    server.mtu = 150;
+    let mut pair = Pair::new(client, server, Net::PERFECT, 3);
+    assert!(
+        pair.run_until_connected(2000),
+        "{:?} {:?}",
+        pair.client_error,
+        pair.server_error
+    );
+    assert!(pair.mtu_seen <= 150, "sent a datagram of {}", pair.mtu_seen);
+}
+
+#[test]
+fn lossy_reordering_duplicating_network_still_connects() {
+    let mut retransmissions = 0;
+    for (loss, seeds) in [(0.1, 0..20u64), (0.3, 100..120u64)] {
+        for seed in seeds {
+            let (mut client, mut server) = configs();
+            for c in [&mut client, &mut server] {
+                c.initial_retransmit = Duration::from_millis(100);
+                c.max_retransmits = 20;
+            }
+            let net = Net {
+                loss,
+                duplicate: 0.1,
+                reorder: 0.2,
+                latency: Duration::from_millis(5),
+            };
+            let mut pair = Pair::new(client, server, net, seed);
+            assert!(
+                pair.run_until_connected(20_000),
+                "loss {loss} seed {seed}: client {:?} ({:?}) server {:?} ({:?})",
+                pair.client_error,
+                pair.client.state,
+                pair.server_error,
+                pair.server.state
+            );
+            // The client may finish before the server's last flight is confirmed; let the
+            // retransmissions settle, then both must agree on the keys.
+            assert_eq!(
+                pair.client
+                    .export_keying_material("EXTRACTOR-dtls_srtp", 60)
+                    .unwrap(),
+                pair.server
+                    .export_keying_material("EXTRACTOR-dtls_srtp", 60)
+                    .unwrap(),
+                "seed {seed}"
+            );
+            retransmissions += pair.client.stats().retransmitted_flights
+                + pair.server.stats().retransmitted_flights;
+        }
+    }
+    assert!(
+        retransmissions > 20,
+        "the lossy runs must exercise retransmission ({retransmissions})"
+    );
+}
+
+#[test]
+fn wrong_fingerprint_fails_on_both_sides() {
+    let (mut client, server) = configs();
+    let rng = SystemRandom::new();
+    let stranger = LocalCertificate::generate("stranger", &rng).unwrap();
+    client.remote_fingerprints = vec![stranger.fingerprint(FingerprintAlgorithm::Sha256)];
+    let mut pair = Pair::new(client, server, Net::PERFECT, 4);
+    assert!(!pair.run_until_connected(1000));
+    assert_eq!(pair.client_error, Some(Error::FingerprintMismatch));
+    // The server hears about it through a fatal bad_certificate alert.
+    assert_eq!(
+        pair.server_error,
+        Some(Error::PeerAlert(AlertDescription::BAD_CERTIFICATE))
+    );
+
+    let (client, mut server) = configs();
+    server.remote_fingerprints = vec![stranger.fingerprint(FingerprintAlgorithm::Sha256)];
+    let mut pair = Pair::new(client, server, Net::PERFECT, 5);
+    assert!(!pair.run_until_connected(1000));
+    assert_eq!(pair.server_error, Some(Error::FingerprintMismatch));
+}
+
+#[test]
+fn no_common_srtp_profile_or_suite_fails_cleanly() {
+    let (mut client, mut server) = configs();
+    client.srtp_profiles = vec![SrtpProtectionProfile::SRTP_AES128_CM_HMAC_SHA1_32];
+    server.srtp_profiles = vec![SrtpProtectionProfile::SRTP_AEAD_AES_128_GCM];
+    let mut pair = Pair::new(client, server, Net::PERFECT, 6);
+    assert!(!pair.run_until_connected(1000));
+    assert_eq!(pair.server_error, Some(Error::NoCommonSrtpProfile));
+    assert_eq!(
+        pair.client_error,
+        Some(Error::PeerAlert(AlertDescription::HANDSHAKE_FAILURE))
+    );
+
+    let (mut client, server) = configs();
+    client.cipher_suites = vec![CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256];
+    let mut pair = Pair::new(client, server, Net::PERFECT, 7);
+    assert!(!pair.run_until_connected(1000));
+    assert_eq!(pair.server_error, Some(Error::NoCommonCipherSuite));
+}
+
+#[test]
+fn bad_record_is_dropped_and_connection_survives() {
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 8);
+    assert!(pair.run_until_connected(1000));
+    pair.client.send(b"first").unwrap();
+    let mut datagram = pair.client.poll_transmit().unwrap();
+    let last = datagram.len() - 1;
+    datagram[last] ^= 0x80;
+    pair.server.handle_packet(pair.now, &datagram).unwrap();
+    assert_eq!(pair.server.stats().undecryptable_records, 1);
+    assert!(pair.server.poll_event().is_none());
+    // Garbage is dropped too.
+    pair.server
+        .handle_packet(pair.now, b"\x17\xfe\xfd\x00\x01garbage")
+        .unwrap();
+    pair.server.handle_packet(pair.now, &[]).unwrap();
+    pair.client.send(b"second").unwrap();
+    let datagram = pair.client.poll_transmit().unwrap();
+    pair.server.handle_packet(pair.now, &datagram).unwrap();
+    assert_eq!(
+        pair.server.poll_event(),
+        Some(Event::ApplicationData(b"second".to_vec()))
+    );
+    // A replay of the same record is refused.
+    pair.server.handle_packet(pair.now, &datagram).unwrap();
+    assert_eq!(
+        pair.server.stats().replayed_records + pair.server.stats().undecryptable_records,
+        2
+    );
+    assert!(pair.server.poll_event().is_none());
+}
+
+#[test]
+fn close_notify_reaches_the_peer() {
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 9);
+    assert!(pair.run_until_connected(1000));
+    pair.client.close();
+    pair.run_quiet();
+    assert!(pair.server_events.contains(&Event::CloseNotify));
+    assert_eq!(pair.client.send(b"x"), Err(Error::NotConnected));
+}
+
+#[test]
+fn silent_peer_times_out_after_bounded_retransmissions() {
+    let (mut client, _) = configs();
+    client.initial_retransmit = Duration::from_millis(100);
+    client.max_retransmits = 3;
+    let t0 = Instant::now();
+    let mut c = Endpoint::client(client, t0).unwrap();
+    let mut sends = 0;
+    let mut now;
+    loop {
+        while c.poll_transmit().is_some() {
+            sends += 1;
+        }
+        let Some(t) = c.poll_timeout() else {
+            panic!("timer disarmed without an outcome")
+        };
+        now = t;
+        if let Err(e) = c.handle_timeout(now) {
+            assert_eq!(e, Error::Timeout);
+            break;
+        }
+    }
+    assert_eq!(sends, 4);
+    assert_eq!(now - t0, Duration::from_millis(100 + 200 + 400 + 800));
+}
