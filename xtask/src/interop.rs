@@ -19,7 +19,7 @@ struct Case {
     /// `Some(reason)` when the case is known not to pass yet.
     disabled: Option<&'static str>,
     /// Shell script run inside the namespace; `$STUN` is our STUN example binary,
-    /// `$SRTP_VECTORS` our SRTP driver example, `$ROOT` the repository root, `$OUT` a scratch
+    /// `$SRTP_VECTORS` our SRTP driver example, `$DTLS_PEER` our DTLS peer example, `$ROOT` the repository root, `$OUT` a scratch
     /// directory. It must exit 0 on success.
     script: &'static str,
 }
@@ -96,6 +96,83 @@ cat "$OUT/srtp.log"
 [ $STATUS -eq 0 ]
 "#,
     },
+    Case {
+        name: "dtls-client-vs-openssl-cm80",
+        about: "our DTLS client against openssl s_server with SRTP_AES128_CM_SHA1_80: same exported keys, data both ways",
+        smoke: true,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AES128_CM_SHA1_80 ec 1200"#,
+    },
+    Case {
+        name: "dtls-client-vs-openssl-cm32",
+        about: "our DTLS client against openssl s_server with SRTP_AES128_CM_SHA1_32: same exported keys, data both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AES128_CM_SHA1_32 ec 1200"#,
+    },
+    Case {
+        name: "dtls-client-vs-openssl-gcm128",
+        about: "our DTLS client against openssl s_server with SRTP_AEAD_AES_128_GCM: same exported keys, data both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AEAD_AES_128_GCM ec 1200"#,
+    },
+    Case {
+        name: "dtls-client-vs-openssl-gcm256",
+        about: "our DTLS client against openssl s_server with SRTP_AEAD_AES_256_GCM: same exported keys, data both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AEAD_AES_256_GCM ec 1200"#,
+    },
+    Case {
+        name: "dtls-server-vs-openssl-cm80",
+        about: "our DTLS server against openssl s_client with SRTP_AES128_CM_SHA1_80: same exported keys, data both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" server SRTP_AES128_CM_SHA1_80 ec 1200"#,
+    },
+    Case {
+        name: "dtls-server-vs-openssl-cm32",
+        about: "our DTLS server against openssl s_client with SRTP_AES128_CM_SHA1_32: same exported keys, data both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" server SRTP_AES128_CM_SHA1_32 ec 1200"#,
+    },
+    Case {
+        name: "dtls-server-vs-openssl-gcm128",
+        about: "our DTLS server against openssl s_client with SRTP_AEAD_AES_128_GCM: same exported keys, data both ways",
+        smoke: true,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" server SRTP_AEAD_AES_128_GCM ec 1200"#,
+    },
+    Case {
+        name: "dtls-server-vs-openssl-gcm256",
+        about: "our DTLS server against openssl s_client with SRTP_AEAD_AES_256_GCM: same exported keys, data both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" server SRTP_AEAD_AES_256_GCM ec 1200"#,
+    },
+    Case {
+        name: "dtls-client-vs-openssl-rsa",
+        about: "our DTLS client against an openssl s_server with an RSA certificate (TLS_ECDHE_RSA)",
+        smoke: true,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AES128_CM_SHA1_80 rsa 1200"#,
+    },
+    Case {
+        name: "dtls-fragmented-client-hello",
+        about: "our ClientHello fragmented to a 100-byte MTU, reassembled by openssl s_server; its flight fragmented to 256",
+        smoke: true,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AEAD_AES_128_GCM ec 256 100"#,
+    },
+    Case {
+        name: "dtls-server-small-mtu",
+        about: "openssl s_client at a 256-byte MTU against our server: fragmented flights both ways",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" server SRTP_AES128_CM_SHA1_80 ec 256"#,
+    },
 ];
 
 /// Namespace setup from ../shared/INTEROP.md: loopback plus one veth pair, multicast routed to
@@ -124,15 +201,16 @@ pub(crate) fn main(args: &[String]) -> Result {
         }
         return Ok(());
     }
-    if let Some(name) = only {
-        if !CASES.iter().any(|c| c.name == name.as_str()) {
-            return Err(format!("no interop case {name}; see --list"));
-        }
+    if let Some(name) = only
+        && !CASES.iter().any(|c| c.name == name.as_str())
+    {
+        return Err(format!("no interop case {name}; see --list"));
     }
     ensure_packages(&[
         ("turnserver", "coturn"),
         ("tshark", "tshark"),
         ("unshare", "util-linux"),
+        ("openssl", "openssl"),
     ])?;
     run(
         "build the STUN example",
@@ -154,6 +232,18 @@ pub(crate) fn main(args: &[String]) -> Result {
         ]),
     )?;
     let srtp_vectors = root().join("target/release/examples/libsrtp_vectors");
+    run(
+        "build the DTLS peer example",
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            "strata-dtls",
+            "--example",
+            "dtls_peer",
+        ]),
+    )?;
+    let dtls_peer = root().join("target/release/examples/dtls_peer");
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut failures = Vec::new();
     for case in CASES {
@@ -171,6 +261,7 @@ pub(crate) fn main(args: &[String]) -> Result {
             .args(["120", "unshare", "-n", "sh", "-c", &script])
             .env("STUN", &stun)
             .env("SRTP_VECTORS", &srtp_vectors)
+            .env("DTLS_PEER", &dtls_peer)
             .env("ROOT", root())
             .env("OUT", &out)
             .status()
