@@ -79,7 +79,7 @@ fn code_list<'a, T: WireItem<'a>>(
     max: usize,
     field: &'static str,
 ) -> Result<List<'a, T>, ParseError> {
-    if data.len() < min || data.len() > max || data.len() % size != 0 {
+    if data.len() < min || data.len() > max || !data.len().is_multiple_of(size) {
         return Err(ParseError::InvalidLength { field });
     }
     Ok(List::Wire(data))

@@ -126,10 +126,10 @@ impl<'a, T: WireItem<'a>> IntoIterator for &List<'a, T> {
 
 impl<'a, T: WireItem<'a> + PartialEq> PartialEq for List<'a, T> {
     fn eq(&self, other: &Self) -> bool {
-        if let (List::Wire(a), List::Wire(b)) = (self, other) {
-            if a == b {
-                return true;
-            }
+        if let (List::Wire(a), List::Wire(b)) = (self, other)
+            && a == b
+        {
+            return true;
         }
         self.iter().eq(other.iter())
     }

@@ -113,10 +113,10 @@ impl<'a, T: WireItem<'a>> IntoIterator for Items<'a, T> {
 
 impl<'a, T: WireItem<'a> + PartialEq> PartialEq for Items<'a, T> {
     fn eq(&self, other: &Self) -> bool {
-        if let (Items::Wire(a), Items::Wire(b)) = (self, other) {
-            if a == b {
-                return true;
-            }
+        if let (Items::Wire(a), Items::Wire(b)) = (self, other)
+            && a == b
+        {
+            return true;
         }
         self.iter().eq(other.iter())
     }

@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 use strata_srtp::{Config, Context, MasterKey, ProtectionProfile};
 
 fn from_hex(s: &str) -> Result<Vec<u8>, String> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return Err("odd hex length".into());
     }
     (0..s.len())

@@ -459,7 +459,7 @@ impl<'a> Attribute<'a> {
             AttrType::USERHASH => Attribute::UserHash(fixed(t, value)?),
             AttrType::MESSAGE_INTEGRITY => Attribute::MessageIntegrity(fixed(t, value)?),
             AttrType::MESSAGE_INTEGRITY_SHA256 => {
-                if !(16..=32).contains(&value.len()) || value.len() % 4 != 0 {
+                if !(16..=32).contains(&value.len()) || !value.len().is_multiple_of(4) {
                     return Err(AttributeError::BadLength {
                         attr_type: t,
                         len: value.len(),
@@ -492,7 +492,7 @@ impl<'a> Attribute<'a> {
                 Attribute::PasswordAlgorithm(alg)
             }
             AttrType::UNKNOWN_ATTRIBUTES => {
-                if value.len() % 2 != 0 {
+                if !value.len().is_multiple_of(2) {
                     return Err(AttributeError::BadLength {
                         attr_type: t,
                         len: value.len(),

@@ -122,7 +122,7 @@ impl<B: BorrowMut<Vec<u8>>> MessageBuilder<B> {
         key: &IntegrityKey,
         len: usize,
     ) -> Result<(), BuildError> {
-        if !(16..=32).contains(&len) || len % 4 != 0 {
+        if !(16..=32).contains(&len) || !len.is_multiple_of(4) {
             return Err(BuildError::BadIntegrityLength(len));
         }
         let at = self.reserve(AttrType::MESSAGE_INTEGRITY_SHA256, len)?;

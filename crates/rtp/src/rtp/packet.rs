@@ -356,7 +356,7 @@ impl<'a> RtpRepr<'a> {
         if csrc_len > 15 * 4 {
             return Err(EmitError::TooManyItems);
         }
-        if csrc_len % 4 != 0 {
+        if !csrc_len.is_multiple_of(4) {
             return Err(EmitError::ValueOutOfRange("csrcs"));
         }
         if let Some(ext) = &self.extension {

@@ -99,10 +99,8 @@ impl<'a> CandidateAddress<'a> {
         let maybe_ip = s
             .bytes()
             .all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
-        if maybe_ip {
-            if let Ok(ip) = s.parse::<IpAddr>() {
-                return Ok(Self::Ip(ip));
-            }
+        if maybe_ip && let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(Self::Ip(ip));
         }
         word(s, field).map(|s| Self::Fqdn(Cow::Borrowed(s)))
     }

@@ -106,10 +106,10 @@ impl<'a> AttributeValue<'a> for Rid<'a> {
                 rid.payload_types = list.split(',').map(parse_pt).collect::<Result<_, _>>()?;
                 continue;
             }
-            if let Some(v) = value {
-                if v.bytes().any(|b| !(0x20..=0x7e).contains(&b)) {
-                    return Err(ValueError::Invalid { field: "param-val" });
-                }
+            if let Some(v) = value
+                && v.bytes().any(|b| !(0x20..=0x7e).contains(&b))
+            {
+                return Err(ValueError::Invalid { field: "param-val" });
             }
             rid.restrictions.push(RidRestriction {
                 name: Cow::Borrowed(name),
