@@ -460,3 +460,57 @@ fn silent_peer_times_out_after_bounded_retransmissions() {
     assert_eq!(sends, 4);
     assert_eq!(now - t0, Duration::from_millis(100 + 200 + 400 + 800));
 }
+
+/// Chromium 156's post-quantum, DTLS-1.3-first ClientHello (two fragments in two datagrams)
+/// gets a DTLS 1.2 answer: a HelloVerifyRequest with cookies on, the server flight without.
+#[test]
+fn answers_chromiums_fragmented_dtls13_first_client_hello_with_dtls12() {
+    const HELLO_1: &[u8] = include_bytes!("../../tests/data/chromium156-client-hello-1.bin");
+    const HELLO_2: &[u8] = include_bytes!("../../tests/data/chromium156-client-hello-2.bin");
+    let (_, server_config) = configs();
+    for (hello_verify, order) in [(true, [HELLO_1, HELLO_2]), (false, [HELLO_2, HELLO_1])] {
+        let mut config = server_config.clone();
+        config.hello_verify = hello_verify;
+        let mut server = Endpoint::server(config);
+        let now = Instant::now();
+        server.handle_packet(now, order[0]).unwrap();
+        assert!(
+            server.poll_transmit().is_none(),
+            "half a ClientHello gets no answer"
+        );
+        server.handle_packet(now, order[1]).unwrap();
+        let mut answer = Vec::new();
+        while let Some(d) = server.poll_transmit() {
+            answer.push(d);
+        }
+        let first = crate::record::Records::new(&answer[0])
+            .next()
+            .unwrap()
+            .unwrap();
+        let fragment = crate::handshake::HandshakeFragments::new(first.fragment)
+            .next()
+            .unwrap()
+            .unwrap();
+        if hello_verify {
+            assert_eq!(fragment.msg_type, HandshakeType::HELLO_VERIFY_REQUEST);
+            assert_eq!(answer.len(), 1);
+        } else {
+            assert_eq!(fragment.msg_type, HandshakeType::SERVER_HELLO);
+            let hello = crate::handshake::ServerHello::parse(fragment.fragment).unwrap();
+            assert_eq!(
+                hello.server_version,
+                crate::codes::ProtocolVersion::DTLS_1_2
+            );
+            assert_eq!(
+                hello.cipher_suite,
+                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
+            );
+            assert!(answer.iter().all(|d| d.len() <= 1200));
+            assert_eq!(
+                server.poll_timeout().is_some(),
+                true,
+                "flight 4 is retransmitted until answered"
+            );
+        }
+    }
+}
