@@ -9,3 +9,9 @@ pub use strata_rtp as rtp;
 
 /// SDP parsing and serialization: the `strata-sdp` crate.
 pub use strata_sdp as sdp;
+
+/// SRTP and SRTCP: the `strata-srtp` crate.
+pub use strata_srtp as srtp;
+
+/// DTLS 1.2: the `strata-dtls` crate.
+pub use strata_dtls as dtls;
