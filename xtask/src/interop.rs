@@ -160,6 +160,13 @@ cat "$OUT/srtp.log"
         script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" client SRTP_AES128_CM_SHA1_80 rsa 1200"#,
     },
     Case {
+        name: "dtls-server-vs-openssl-rsa-client",
+        about: "openssl s_client with an RSA client certificate against our DTLS server (RSA CertificateVerify)",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/dtls_openssl.sh" server SRTP_AES128_CM_SHA1_80 rsa 1200"#,
+    },
+    Case {
         name: "dtls-fragmented-client-hello",
         about: "our ClientHello fragmented to a 100-byte MTU, reassembled by openssl s_server; its flight fragmented to 256",
         smoke: true,

@@ -278,7 +278,7 @@ impl Endpoint {
             items.push(FlightItem::Handshake { epoch: 0, message });
         }
         items.push(FlightItem::ChangeCipherSpec);
-        let verify_data = self.verify_data(true);
+        let verify_data = self.own_verify_data();
         let message = self.encode_message(&HandshakeMessage::Finished(Finished {
             verify_data: &verify_data,
         }))?;

@@ -342,6 +342,9 @@ pub struct Endpoint {
     transmits: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     stats: Stats,
+    /// Tests: send a Finished with wrong verify_data.
+    #[cfg(test)]
+    corrupt_finished: bool,
 }
 
 impl core::fmt::Debug for Endpoint {
@@ -386,6 +389,8 @@ impl Endpoint {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            #[cfg(test)]
+            corrupt_finished: false,
         }
     }
 
@@ -698,6 +703,17 @@ impl Endpoint {
             .master_secret
             .expect("master secret derived before Finished");
         prf::verify_data(suite.prf, &master, client, &self.transcript_hash())
+    }
+
+    /// The verify_data we send in our own Finished.
+    fn own_verify_data(&self) -> [u8; 12] {
+        #[allow(unused_mut)]
+        let mut v = self.verify_data(self.role == Role::Client);
+        #[cfg(test)]
+        if self.corrupt_finished {
+            v[0] ^= 1;
+        }
+        v
     }
 
     fn connected(&mut self) {

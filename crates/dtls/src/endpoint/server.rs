@@ -117,7 +117,7 @@ impl Endpoint {
                     return Err(Error::BadFinished);
                 }
                 self.transcript_received(HandshakeType::FINISHED, seq, body);
-                let verify_data = self.verify_data(false);
+                let verify_data = self.own_verify_data();
                 let message = self.encode_message(&HandshakeMessage::Finished(Finished {
                     verify_data: &verify_data,
                 }))?;

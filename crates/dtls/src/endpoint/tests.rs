@@ -510,3 +510,54 @@ fn answers_chromiums_fragmented_dtls13_first_client_hello_with_dtls12() {
         }
     }
 }
+
+#[test]
+fn tampered_finished_fails_with_bad_finished_both_ways() {
+    // The client's Finished is wrong: the server refuses it.
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 10);
+    pair.client.corrupt_finished = true;
+    assert!(!pair.run_until_connected(1000));
+    assert_eq!(pair.server_error, Some(Error::BadFinished));
+    assert_eq!(
+        pair.client_error,
+        Some(Error::PeerAlert(AlertDescription::DECRYPT_ERROR))
+    );
+
+    // The server's Finished is wrong: the client refuses it.
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 11);
+    pair.server.corrupt_finished = true;
+    assert!(!pair.run_until_connected(1000));
+    assert_eq!(pair.client_error, Some(Error::BadFinished));
+}
+
+#[test]
+fn lost_last_flight_is_sent_again_when_the_client_repeats_its_flight() {
+    let (mut client, server) = configs();
+    client.initial_retransmit = Duration::from_millis(200);
+    let mut pair = Pair::new(client, server, Net::PERFECT, 12);
+    // Run until the server has connected (it just sent flight 6), then drop flight 6.
+    for _ in 0..1000 {
+        if pair.server.is_connected() {
+            break;
+        }
+        pair.step();
+    }
+    assert!(pair.server.is_connected() && !pair.client.is_connected());
+    pair.in_flight.retain(|(_, to_client, _)| !to_client);
+    assert!(
+        pair.run_until_connected(1000),
+        "{:?} {:?}",
+        pair.client_error,
+        pair.server_error
+    );
+    assert!(
+        pair.client.stats().retransmitted_flights >= 1,
+        "the client repeated flight 5"
+    );
+    assert!(
+        pair.server.stats().retransmitted_flights >= 1,
+        "the server answered with flight 6 again"
+    );
+}
