@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+mod bytes;
+pub mod chunk;
+pub mod dcep;
+mod error;
+pub mod items;
+pub mod packet;
+pub mod serial;
+
+pub use chunk::{Chunk, ChunkType, RawChunk};
+pub use dcep::DcepMessage;
+pub use error::{EmitError, ParseError};
+pub use items::{Items, WireItem};
+pub use packet::{CommonHeader, PacketBuilder, SctpPacket};
