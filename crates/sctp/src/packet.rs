@@ -144,6 +144,17 @@ impl<T: AsRef<[u8]>> SctpPacket<T> {
     }
 }
 
+impl<'a> SctpPacket<&'a [u8]> {
+    /// The chunks, borrowing the underlying slice rather than the view, so parsed chunks
+    /// can outlive it.
+    #[inline]
+    pub fn into_chunks(self) -> Chunks<'a> {
+        Chunks {
+            rest: self.buffer.get(COMMON_HEADER_LEN..).unwrap_or(&[]),
+        }
+    }
+}
+
 /// The CRC32c of an SCTP packet with its checksum field (bytes 8..12) taken as zero.
 /// `packet` must hold at least the common header; a shorter one is hashed as it is.
 #[inline]
