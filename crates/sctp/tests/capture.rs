@@ -1,6 +1,8 @@
 //! Packets captured from aiortc 1.16 in the clear (tests/data/capture_aiortc.py patches
 //! its DTLS transport to dump the SCTP packets it sends): each one parses, passes its
 //! CRC32c, and re-emits byte for byte.
+// Test helpers: a panic is how a failure is reported.
+#![allow(clippy::unwrap_used)]
 
 use std::net::Ipv4Addr;
 
