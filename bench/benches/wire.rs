@@ -1,18 +1,19 @@
-//! Criterion benches: Strata's wire codecs against the competing Rust crates, one group per
+//! Criterion benches: Strata's crates against the competing implementations, one group per
 //! operation with one entry per implementation, so every ratio comes from the same run.
 //!
-//! The measured functions live in `strata_bench` (src/lib.rs) and are the same ones the
-//! instruction counter (`src/bin/instructions.rs`) runs.
+//! The measured functions live in `strata_bench` (src/lib.rs, src/security.rs) and are the
+//! same ones the instruction counter (`src/bin/instructions.rs`) runs. Batched cases (SRTP
+//! unprotect) are refilled outside the timed region every `Fixtures::batch` iterations.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use strata_bench::{CASES, Fixtures};
+use strata_bench::{Fixtures, cases};
 
 fn wire(c: &mut Criterion) {
     let mut fx = Fixtures::new();
     let mut groups: Vec<&str> = Vec::new();
-    for case in CASES {
+    for case in cases() {
         if !groups.contains(&case.group) {
             groups.push(case.group);
         }
@@ -23,11 +24,34 @@ fn wire(c: &mut Criterion) {
             .sample_size(50)
             .warm_up_time(Duration::from_secs(1))
             .measurement_time(Duration::from_secs(3));
-        for case in CASES.iter().filter(|c| c.group == name) {
+        for case in cases().iter().filter(|c| c.group == name) {
             let run = case.run;
-            group.bench_function(case.implementation, |b| {
-                b.iter(|| black_box(run(black_box(&mut fx))))
-            });
+            match case.refill {
+                None => {
+                    group.bench_function(case.implementation, |b| {
+                        b.iter(|| black_box(run(black_box(&mut fx))))
+                    });
+                }
+                Some(refill) => {
+                    group.bench_function(case.implementation, |b| {
+                        b.iter_custom(|iters| {
+                            let mut total = Duration::ZERO;
+                            let mut left = iters;
+                            while left > 0 {
+                                refill(&mut fx);
+                                let n = left.min(fx.batch as u64);
+                                let start = Instant::now();
+                                for _ in 0..n {
+                                    black_box(run(black_box(&mut fx)));
+                                }
+                                total += start.elapsed();
+                                left -= n;
+                            }
+                            total
+                        })
+                    });
+                }
+            }
         }
         group.finish();
     }

@@ -11,14 +11,23 @@
 //!   buffer, a reused message object) lives in [`Fixtures`] and is prepared once, outside
 //!   the measured work. Where that choice could favour Strata, a second Strata entry does
 //!   the preparation inside the call.
-//! - In [`CASES`], the first entry of each group is the Strata reference every other entry
+//! - In [`cases()`], the first entry of each group is the Strata reference every other entry
 //!   of the group is compared with.
+//! - Cases that consume prepared inputs (SRTP unprotect: a replay-protected receiver accepts
+//!   each packet once) have a [`Case::refill`] that restores them outside the measurement;
+//!   see [`security`].
+//!
+//! `unsafe` is confined to [`libsrtp`], the FFI to the C shim around libsrtp 2.
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
+
+pub mod libsrtp;
+pub mod security;
 
 use std::hint::black_box;
 use std::io::Cursor;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::LazyLock;
 
 use bytes::Bytes;
 use rtc_shared::marshal::{Marshal, Unmarshal};
@@ -86,6 +95,15 @@ pub struct Fixtures {
 
     /// The SDP offer.
     pub sdp: &'static str,
+
+    /// Packets a batched case (SRTP unprotect) may consume between two refills:
+    /// [`security::SRTP_BATCH`] for criterion; the instruction counter sets it above its
+    /// iteration count so no refill lands inside the counted run.
+    pub batch: usize,
+    /// SRTP senders and receivers, made on first use.
+    pub srtp: security::SrtpFixtures,
+    /// DTLS configurations and connected pairs, made on first use ([`Fixtures::dtls`]).
+    pub dtls: Option<Box<security::DtlsFixtures>>,
 }
 
 impl Fixtures {
@@ -124,6 +142,9 @@ impl Fixtures {
             rtcp_packet: RTCP_COMPOUND,
             rtcp_bytes: Bytes::copy_from_slice(RTCP_COMPOUND),
             sdp: SDP_OFFER,
+            batch: security::SRTP_BATCH,
+            srtp: security::SrtpFixtures::default(),
+            dtls: None,
         }
     }
 }
@@ -478,126 +499,111 @@ pub struct Case {
     pub implementation: &'static str,
     /// The measured work.
     pub run: CaseFn,
+    /// For cases that consume prepared inputs: restores them (not measured). `run` may be
+    /// called at most [`Fixtures::batch`] times after each call of `refill`.
+    pub refill: Option<fn(&mut Fixtures)>,
 }
 
 impl Case {
+    /// A case that can run any number of times.
+    pub const fn new(group: &'static str, implementation: &'static str, run: CaseFn) -> Case {
+        Case {
+            group,
+            implementation,
+            run,
+            refill: None,
+        }
+    }
+
+    /// A case that consumes [`Fixtures::batch`] prepared inputs between calls of `refill`.
+    pub const fn batched(
+        group: &'static str,
+        implementation: &'static str,
+        run: CaseFn,
+        refill: fn(&mut Fixtures),
+    ) -> Case {
+        Case {
+            group,
+            implementation,
+            run,
+            refill: Some(refill),
+        }
+    }
+
     /// `group/implementation`, the name the instruction counter takes.
     pub fn name(&self) -> String {
         format!("{}/{}", self.group, self.implementation)
     }
 }
 
-/// Every case; the first entry of each group is its Strata reference.
-pub const CASES: &[Case] = &[
-    Case {
-        group: "stun/parse_verify",
-        implementation: "strata",
-        run: stun_parse_verify_strata,
-    },
-    Case {
-        group: "stun/parse_verify",
-        implementation: "strata-key-per-call",
-        run: stun_parse_verify_strata_key_per_call,
-    },
-    Case {
-        group: "stun/parse_verify",
-        implementation: "rtc-stun",
-        run: stun_parse_verify_rtc,
-    },
-    Case {
-        group: "stun/build_success",
-        implementation: "strata",
-        run: stun_build_success_strata,
-    },
-    Case {
-        group: "stun/build_success",
-        implementation: "rtc-stun",
-        run: stun_build_success_rtc,
-    },
-    Case {
-        group: "rtp/parse",
-        implementation: "strata",
-        run: rtp_parse_strata,
-    },
-    Case {
-        group: "rtp/parse",
-        implementation: "rtc-rtp",
-        run: rtp_parse_rtc,
-    },
-    Case {
-        group: "rtp/marshal",
-        implementation: "strata",
-        run: rtp_marshal_strata,
-    },
-    Case {
-        group: "rtp/marshal",
-        implementation: "strata-build-ext",
-        run: rtp_marshal_strata_build_ext,
-    },
-    Case {
-        group: "rtp/marshal",
-        implementation: "rtc-rtp",
-        run: rtp_marshal_rtc,
-    },
-    Case {
-        group: "rtcp/parse_compound",
-        implementation: "strata",
-        run: rtcp_parse_compound_strata,
-    },
-    Case {
-        group: "rtcp/parse_compound",
-        implementation: "rtc-rtcp",
-        run: rtcp_parse_compound_rtc,
-    },
-    Case {
-        group: "sdp/parse",
-        implementation: "strata-typed",
-        run: sdp_parse_strata_typed,
-    },
-    Case {
-        group: "sdp/parse",
-        implementation: "strata-raw",
-        run: sdp_parse_strata_raw,
-    },
-    Case {
-        group: "sdp/parse",
-        implementation: "rtc-sdp",
-        run: sdp_parse_rtc,
-    },
-    Case {
-        group: "sdp/parse",
-        implementation: "webrtc-sdp",
-        run: sdp_parse_webrtc_sdp,
-    },
-    Case {
-        group: "sdp/parse_serialize",
-        implementation: "strata-typed",
-        run: sdp_parse_serialize_strata_typed,
-    },
-    Case {
-        group: "sdp/parse_serialize",
-        implementation: "strata-raw",
-        run: sdp_parse_serialize_strata_raw,
-    },
-    Case {
-        group: "sdp/parse_serialize",
-        implementation: "rtc-sdp",
-        run: sdp_parse_serialize_rtc,
-    },
-    Case {
-        group: "sdp/parse_serialize",
-        implementation: "webrtc-sdp",
-        run: sdp_parse_serialize_webrtc_sdp,
-    },
+/// The wire-codec cases; the first entry of each group is its Strata reference.
+const WIRE_CASES: &[Case] = &[
+    Case::new("stun/parse_verify", "strata", stun_parse_verify_strata),
+    Case::new(
+        "stun/parse_verify",
+        "strata-key-per-call",
+        stun_parse_verify_strata_key_per_call,
+    ),
+    Case::new("stun/parse_verify", "rtc-stun", stun_parse_verify_rtc),
+    Case::new("stun/build_success", "strata", stun_build_success_strata),
+    Case::new("stun/build_success", "rtc-stun", stun_build_success_rtc),
+    Case::new("rtp/parse", "strata", rtp_parse_strata),
+    Case::new("rtp/parse", "rtc-rtp", rtp_parse_rtc),
+    Case::new("rtp/marshal", "strata", rtp_marshal_strata),
+    Case::new(
+        "rtp/marshal",
+        "strata-build-ext",
+        rtp_marshal_strata_build_ext,
+    ),
+    Case::new("rtp/marshal", "rtc-rtp", rtp_marshal_rtc),
+    Case::new("rtcp/parse_compound", "strata", rtcp_parse_compound_strata),
+    Case::new("rtcp/parse_compound", "rtc-rtcp", rtcp_parse_compound_rtc),
+    Case::new("sdp/parse", "strata-typed", sdp_parse_strata_typed),
+    Case::new("sdp/parse", "strata-raw", sdp_parse_strata_raw),
+    Case::new("sdp/parse", "rtc-sdp", sdp_parse_rtc),
+    Case::new("sdp/parse", "webrtc-sdp", sdp_parse_webrtc_sdp),
+    Case::new(
+        "sdp/parse_serialize",
+        "strata-typed",
+        sdp_parse_serialize_strata_typed,
+    ),
+    Case::new(
+        "sdp/parse_serialize",
+        "strata-raw",
+        sdp_parse_serialize_strata_raw,
+    ),
+    Case::new("sdp/parse_serialize", "rtc-sdp", sdp_parse_serialize_rtc),
+    Case::new(
+        "sdp/parse_serialize",
+        "webrtc-sdp",
+        sdp_parse_serialize_webrtc_sdp,
+    ),
 ];
+
+/// Every case, in table order; the first entry of each group is its Strata reference.
+pub fn cases() -> &'static [Case] {
+    static CASES: LazyLock<Vec<Case>> = LazyLock::new(|| {
+        let mut cases = WIRE_CASES.to_vec();
+        security::srtp_cases(&mut cases);
+        security::dtls_cases(&mut cases);
+        cases
+    });
+    &CASES
+}
 
 /// Looks a case up by its `group/implementation` name.
 pub fn find(name: &str) -> Option<&'static Case> {
-    CASES.iter().find(|c| c.name() == name)
+    cases().iter().find(|c| c.name() == name)
 }
 
 /// Runs `case` `iterations` times on `fx`, keeping every result alive.
+///
+/// A batched case is refilled first; if `iterations` exceeds [`Fixtures::batch`], the case
+/// refills itself when its batch runs out (and that work is part of the run).
 pub fn run_n(case: &Case, fx: &mut Fixtures, iterations: u64) -> u64 {
+    if let Some(refill) = case.refill {
+        refill(fx);
+    }
     let mut acc = 0u64;
     for _ in 0..iterations {
         acc = acc.wrapping_add(black_box((case.run)(black_box(&mut *fx))));
@@ -612,7 +618,7 @@ mod tests {
     #[test]
     fn every_case_runs() {
         let mut fx = Fixtures::new();
-        for case in CASES {
+        for case in cases() {
             assert_ne!((case.run)(&mut fx), 0, "{}", case.name());
         }
     }

@@ -4,6 +4,9 @@
 //! Flags: `--callgrind` adds the instruction counts after the criterion run;
 //! `--callgrind-only` skips criterion. A free argument filters cases by substring (criterion
 //! filter syntax for the criterion run).
+//!
+//! The SRTP cases link the system's libsrtp 2 (`bench/build.rs`); when pkg-config does not
+//! find it, this installs Debian's `libsrtp2-dev` (as root) or stops with the command to run.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -20,6 +23,7 @@ pub(crate) fn main(args: &[String]) -> Result {
     let callgrind = callgrind_only || args.iter().any(|a| a == "--callgrind");
     let manifest = root().join("bench/Cargo.toml");
     let filter = args.iter().find(|a| !a.starts_with("--"));
+    ensure_libsrtp()?;
     if !callgrind_only {
         let mut c = cargo();
         c.arg("bench").arg("--manifest-path").arg(&manifest);
@@ -41,6 +45,50 @@ pub(crate) fn main(args: &[String]) -> Result {
         instruction_counts(&bin, &names)?;
     }
     Ok(())
+}
+
+/// Whether pkg-config finds libsrtp 2.
+fn have_libsrtp() -> bool {
+    Command::new("pkg-config")
+        .args(["--exists", "libsrtp2"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false)
+}
+
+/// Makes sure libsrtp 2 and its headers are installed: apt-get as root, else a clear error.
+fn ensure_libsrtp() -> Result {
+    if have_libsrtp() {
+        return Ok(());
+    }
+    const HINT: &str = "the SRTP benches link libsrtp 2: install it with \
+                        `apt-get install -y libsrtp2-dev pkg-config` (Debian/Ubuntu)";
+    let root = Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false);
+    if !root {
+        return Err(format!(
+            "libsrtp2 not found by pkg-config and not root: {HINT}"
+        ));
+    }
+    let install = || {
+        let mut c = Command::new("apt-get");
+        c.args(["install", "-y", "libsrtp2-dev", "pkg-config"])
+            .env("DEBIAN_FRONTEND", "noninteractive");
+        c
+    };
+    if run("install libsrtp2-dev", &mut install()).is_err() {
+        // A fresh machine may have no package lists yet.
+        run("apt-get update", Command::new("apt-get").arg("update"))?;
+        run("install libsrtp2-dev", &mut install())?;
+    }
+    if have_libsrtp() {
+        Ok(())
+    } else {
+        Err(format!("libsrtp2 still not found by pkg-config: {HINT}"))
+    }
 }
 
 /// Builds the `instructions` binary (it also lists the cases) and returns its path.
