@@ -51,14 +51,17 @@ impl ParamType {
     pub const ADD_INCOMING_STREAMS: Self = Self(18);
     /// ECN Capable (reserved by RFC 9260 section 3.3.2.1).
     pub const ECN_CAPABLE: Self = Self(0x8000);
-    /// Padding (RFC 4820).
-    pub const PADDING: Self = Self(0x8001);
+    /// Zero Checksum Acceptable (RFC 9653; kept raw: its value is the 32-bit Error
+    /// Detection Method Identifier, 1 for SCTP over DTLS).
+    pub const ZERO_CHECKSUM_ACCEPTABLE: Self = Self(0x8001);
     /// Random (RFC 4895).
     pub const RANDOM: Self = Self(0x8002);
     /// Chunk List (RFC 4895).
     pub const CHUNK_LIST: Self = Self(0x8003);
     /// Requested HMAC Algorithm (RFC 4895).
     pub const REQUESTED_HMAC_ALGORITHM: Self = Self(0x8004);
+    /// Padding (RFC 4820).
+    pub const PADDING: Self = Self(0x8005);
     /// Supported Extensions (RFC 5061 section 4.2.7).
     pub const SUPPORTED_EXTENSIONS: Self = Self(0x8008);
     /// Forward-TSN-Supported (RFC 3758 section 3.1).
