@@ -15,3 +15,6 @@ pub use strata_srtp as srtp;
 
 /// DTLS 1.2: the `strata-dtls` crate.
 pub use strata_dtls as dtls;
+
+/// SCTP wire formats and the data channel establishment protocol: the `strata-sctp` crate.
+pub use strata_sctp as sctp;
