@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod association;
 mod bytes;
 pub mod chunk;
 pub mod dcep;
@@ -9,6 +10,7 @@ pub mod items;
 pub mod packet;
 pub mod serial;
 
+pub use association::Association;
 pub use chunk::{Chunk, ChunkType, RawChunk};
 pub use dcep::DcepMessage;
 pub use error::{EmitError, ParseError};

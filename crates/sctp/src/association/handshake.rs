@@ -1,0 +1,333 @@
+//! Association setup (RFC 9260 sections 5.1 and 5.2): INIT, INIT ACK with an
+//! HMAC-SHA256 state cookie, COOKIE ECHO, COOKIE ACK; T1-init and T1-cookie; simultaneous
+//! open (section 5.2.1) and COOKIE ECHO with an existing TCB (section 5.2.4 cases B and
+//! D; case A, a peer restart, and case C are dropped); stale cookies (sections 5.1.5
+//! and 5.2.6).
+//!
+//! Left out: reporting unrecognized INIT parameters in INIT ACK, answering an INIT once
+//! established (section 5.2.2: such INITs are dropped and counted, since no restart is
+//! supported), tie-tags.
+
+use std::time::Instant;
+
+use super::{Association, CloseReason, Event, PeerInit, State, Timer};
+use crate::bytes::{put_u16, put_u32, u16_at, u32_at};
+use crate::chunk::{CookieEcho, ErrorCause, ErrorChunk, Init, InitParam};
+use crate::{Chunk, ChunkType, Items};
+
+/// Cookie layout: my tag, peer tag, my initial TSN, peer initial TSN, peer a_rwnd (4 bytes
+/// each), peer OS and MIS (2 each), creation time in ms since the association's epoch
+/// (8), lifetime in ms (4), then the HMAC-SHA256 of all that (32).
+const COOKIE_BODY_LEN: usize = 40;
+const COOKIE_LEN: usize = COOKIE_BODY_LEN + 32;
+
+/// The most a peer's Cookie Preservative may add to the cookie lifetime.
+const MAX_PRESERVATIVE_MS: u32 = 60_000;
+
+/// Our extensions, advertised for later phases: RE-CONFIG (RFC 6525) and FORWARD TSN
+/// (RFC 3758).
+const SUPPORTED_EXTENSIONS: [u8; 2] = [ChunkType::RE_CONFIG.0, ChunkType::FORWARD_TSN.0];
+
+/// Handshake bookkeeping.
+#[derive(Debug, Default)]
+pub(super) struct Handshake {
+    /// Retransmissions of the current INIT or COOKIE ECHO.
+    retries: u32,
+    /// When the current INIT or COOKIE ECHO was first sent, for an RTT sample.
+    sent_at: Option<Instant>,
+    /// The cookie we echo (initiator side).
+    cookie: Vec<u8>,
+    /// A Cookie Preservative to add to the INIT after a stale cookie error.
+    preservative_ms: Option<u32>,
+}
+
+/// The fields of a verified state cookie.
+struct Cookie {
+    my_tag: u32,
+    peer: PeerInit,
+    my_initial_tsn: u32,
+    expires_ms: u64,
+}
+
+impl Association {
+    fn now_ms(&self, now: Instant) -> u64 {
+        now.saturating_duration_since(self.epoch).as_millis() as u64
+    }
+
+    fn init_chunk_params<'p>(&self, params: &'p mut [InitParam<'p>; 3]) -> &'p [InitParam<'p>] {
+        params[0] = InitParam::ForwardTsnSupported;
+        params[1] = InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS);
+        match self.handshake.preservative_ms {
+            Some(ms) => {
+                params[2] = InitParam::CookiePreservative(ms);
+                &params[..]
+            }
+            None => &params[..2],
+        }
+    }
+
+    fn our_init<'a>(&self, params: &'a [InitParam<'a>]) -> Init<'a> {
+        Init {
+            initiate_tag: self.my_tag,
+            a_rwnd: self.receiver.a_rwnd(),
+            outbound_streams: self.config.outbound_streams,
+            inbound_streams: self.config.inbound_streams,
+            initial_tsn: self.my_initial_tsn,
+            params: Items::Slice(params),
+        }
+    }
+
+    /// Sends (or resends) INIT and enters COOKIE-WAIT.
+    pub(super) fn send_init(&mut self, now: Instant) {
+        let mut storage = [InitParam::EcnCapable; 3];
+        let params = self.init_chunk_params(&mut storage);
+        let init = Chunk::Init(self.our_init(params));
+        self.queue_packet(0, &[init]);
+        if self.state != State::CookieWait {
+            self.handshake.sent_at = Some(now);
+        }
+        self.state = State::CookieWait;
+        self.timers.set(Timer::T1, now + self.rtt.rto());
+    }
+
+    fn send_cookie_echo(&mut self) {
+        let cookie = std::mem::take(&mut self.handshake.cookie);
+        self.queue_packet(
+            self.peer_tag,
+            &[Chunk::CookieEcho(CookieEcho { cookie: &cookie })],
+        );
+        self.handshake.cookie = cookie;
+    }
+
+    /// T1-init or T1-cookie expired (section 5.1, rules for COOKIE-WAIT / COOKIE-ECHOED).
+    pub(super) fn on_t1_expiry(&mut self, now: Instant) {
+        self.timers.stop(Timer::T1);
+        self.handshake.retries += 1;
+        self.handshake.sent_at = None;
+        if self.handshake.retries > self.config.max_init_retransmits {
+            self.terminate(CloseReason::HandshakeTimeout);
+            return;
+        }
+        self.rtt.back_off();
+        match self.state {
+            State::CookieWait => self.send_init(now),
+            State::CookieEchoed => {
+                self.send_cookie_echo();
+                self.timers.set(Timer::T1, now + self.rtt.rto());
+            }
+            _ => {}
+        }
+    }
+
+    fn make_cookie(&self, now: Instant, peer: &PeerInit, extra_ms: u32) -> [u8; COOKIE_LEN] {
+        let mut c = [0u8; COOKIE_LEN];
+        put_u32(&mut c, 0, self.my_tag);
+        put_u32(&mut c, 4, peer.tag);
+        put_u32(&mut c, 8, self.my_initial_tsn);
+        put_u32(&mut c, 12, peer.initial_tsn);
+        put_u32(&mut c, 16, peer.a_rwnd);
+        put_u16(&mut c, 20, peer.outbound_streams);
+        put_u16(&mut c, 22, peer.inbound_streams);
+        c[24..32].copy_from_slice(&self.now_ms(now).to_be_bytes());
+        let life = self
+            .config
+            .valid_cookie_life
+            .as_millis()
+            .min(u128::from(u32::MAX)) as u32;
+        put_u32(
+            &mut c,
+            32,
+            life.saturating_add(extra_ms.min(MAX_PRESERVATIVE_MS)),
+        );
+        let tag = ring::hmac::sign(&self.cookie_key, &c[..COOKIE_BODY_LEN]);
+        c[COOKIE_BODY_LEN..].copy_from_slice(tag.as_ref());
+        c
+    }
+
+    fn open_cookie(&self, cookie: &[u8]) -> Option<Cookie> {
+        if cookie.len() != COOKIE_LEN {
+            return None;
+        }
+        let (body, mac) = cookie.split_at(COOKIE_BODY_LEN);
+        ring::hmac::verify(&self.cookie_key, body, mac).ok()?;
+        let created = u64::from_be_bytes(body[24..32].try_into().ok()?);
+        Some(Cookie {
+            my_tag: u32_at(body, 0),
+            my_initial_tsn: u32_at(body, 8),
+            peer: PeerInit {
+                tag: u32_at(body, 4),
+                initial_tsn: u32_at(body, 12),
+                a_rwnd: u32_at(body, 16),
+                outbound_streams: u16_at(body, 20),
+                inbound_streams: u16_at(body, 22),
+            },
+            expires_ms: created.saturating_add(u64::from(u32_at(body, 32))),
+        })
+    }
+
+    /// INIT received (sections 5.1 B, 5.2.1).
+    pub(super) fn on_init(&mut self, now: Instant, init: &Init<'_>) {
+        if init.initiate_tag == 0 || init.outbound_streams == 0 || init.inbound_streams == 0 {
+            self.stats.dropped_malformed += 1;
+            return;
+        }
+        if !matches!(
+            self.state,
+            State::Closed | State::CookieWait | State::CookieEchoed
+        ) {
+            self.stats.dropped_out_of_state += 1;
+            return;
+        }
+        let preservative = init
+            .params
+            .iter()
+            .find_map(|p| match p {
+                InitParam::CookiePreservative(ms) => Some(ms),
+                _ => None,
+            })
+            .unwrap_or(0);
+        let peer = PeerInit {
+            tag: init.initiate_tag,
+            initial_tsn: init.initial_tsn,
+            a_rwnd: init.a_rwnd,
+            outbound_streams: init.outbound_streams,
+            inbound_streams: init.inbound_streams,
+        };
+        let cookie = self.make_cookie(now, &peer, preservative);
+        // Section 5.2.1: in COOKIE-WAIT / COOKIE-ECHOED the INIT ACK repeats our INIT's
+        // parameters, tag included; in CLOSED they are the ones we would send anyway.
+        let params = [
+            InitParam::StateCookie(&cookie),
+            InitParam::ForwardTsnSupported,
+            InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS),
+        ];
+        let ack = Chunk::InitAck(self.our_init(&params));
+        self.queue_packet(init.initiate_tag, &[ack]);
+    }
+
+    /// INIT ACK received (section 5.1 C).
+    pub(super) fn on_init_ack(&mut self, now: Instant, ack: &Init<'_>) {
+        if self.state != State::CookieWait {
+            self.stats.dropped_out_of_state += 1;
+            return;
+        }
+        if ack.initiate_tag == 0 || ack.outbound_streams == 0 || ack.inbound_streams == 0 {
+            self.terminate(CloseReason::ProtocolViolation("invalid INIT ACK"));
+            return;
+        }
+        let Some(cookie) = ack.state_cookie() else {
+            self.peer_tag = ack.initiate_tag;
+            let missing = [crate::chunk::ParamType::STATE_COOKIE];
+            self.abort(
+                ErrorCause::MissingMandatoryParameter {
+                    missing: Items::Slice(&missing),
+                },
+                CloseReason::ProtocolViolation("INIT ACK without a State Cookie"),
+            );
+            return;
+        };
+        if let Some(sent) = self.handshake.sent_at.take()
+            && self.handshake.retries == 0
+        {
+            self.rtt.update(now.saturating_duration_since(sent));
+        }
+        self.setup_peer(PeerInit {
+            tag: ack.initiate_tag,
+            initial_tsn: ack.initial_tsn,
+            a_rwnd: ack.a_rwnd,
+            outbound_streams: ack.outbound_streams,
+            inbound_streams: ack.inbound_streams,
+        });
+        self.handshake.cookie.clear();
+        self.handshake.cookie.extend_from_slice(cookie);
+        self.handshake.retries = 0;
+        self.state = State::CookieEchoed;
+        self.send_cookie_echo();
+        self.timers.set(Timer::T1, now + self.rtt.rto());
+    }
+
+    /// COOKIE ECHO received (sections 5.1 D, 5.1.5, 5.2.4).
+    pub(super) fn on_cookie_echo(&mut self, now: Instant, bytes: &[u8]) {
+        let Some(cookie) = self.open_cookie(bytes) else {
+            self.stats.dropped_malformed += 1;
+            return;
+        };
+        if cookie.my_tag != self.my_tag || cookie.my_initial_tsn != self.my_initial_tsn {
+            // Case A (peer restart) or C: not supported / silently discarded.
+            self.stats.dropped_tag += 1;
+            return;
+        }
+        let now_ms = self.now_ms(now);
+        if now_ms > cookie.expires_ms && self.state != State::Established {
+            let staleness_us = (now_ms - cookie.expires_ms)
+                .saturating_mul(1000)
+                .min(u64::from(u32::MAX)) as u32;
+            let causes = [ErrorCause::StaleCookie { staleness_us }];
+            let error = Chunk::Error(ErrorChunk {
+                causes: Items::Slice(&causes),
+            });
+            self.queue_packet(cookie.peer.tag, &[error]);
+            return;
+        }
+        match self.state {
+            State::Closed | State::CookieWait | State::CookieEchoed => {
+                // New association, or case B / D during a simultaneous open.
+                if self.peer != Some(cookie.peer) {
+                    self.setup_peer(cookie.peer);
+                }
+                self.establish();
+                self.queue_packet(self.peer_tag, &[Chunk::CookieAck]);
+            }
+            State::Established if cookie.peer.tag == self.peer_tag => {
+                // Case D: our COOKIE ACK was lost.
+                self.queue_packet(self.peer_tag, &[Chunk::CookieAck]);
+            }
+            _ => self.stats.dropped_out_of_state += 1,
+        }
+    }
+
+    /// COOKIE ACK received (section 5.1 E).
+    pub(super) fn on_cookie_ack(&mut self) {
+        if self.state == State::CookieEchoed {
+            self.establish();
+        }
+    }
+
+    /// ERROR received: a Stale Cookie during COOKIE-ECHOED restarts the handshake with a
+    /// Cookie Preservative (section 5.2.6); other causes are informational.
+    pub(super) fn on_error(&mut self, now: Instant, error: &ErrorChunk<'_>) {
+        for cause in error.causes.iter() {
+            if let ErrorCause::StaleCookie { staleness_us } = cause
+                && self.state == State::CookieEchoed
+            {
+                self.handshake.retries += 1;
+                if self.handshake.retries > self.config.max_init_retransmits {
+                    self.terminate(CloseReason::HandshakeTimeout);
+                    return;
+                }
+                let ms = (staleness_us / 1000).saturating_mul(2).max(1000);
+                self.handshake.preservative_ms = Some(ms.min(MAX_PRESERVATIVE_MS));
+                self.peer = None;
+                self.peer_tag = 0;
+                self.send_init(now);
+                return;
+            }
+        }
+    }
+
+    fn setup_peer(&mut self, peer: PeerInit) {
+        self.peer = Some(peer);
+        self.peer_tag = peer.tag;
+        self.outbound_streams = self.config.outbound_streams.min(peer.inbound_streams);
+        self.inbound_streams = self.config.inbound_streams.min(peer.outbound_streams);
+        self.receiver.reset(peer.initial_tsn);
+        self.sender.set_peer_rwnd(peer.a_rwnd);
+    }
+
+    fn establish(&mut self) {
+        self.timers.stop(Timer::T1);
+        self.handshake = Handshake::default();
+        self.state = State::Established;
+        self.events.push_back(Event::Connected);
+    }
+}

@@ -1,0 +1,463 @@
+//! The data receiver (RFC 9260 sections 6.2, 6.5, 6.6, 6.9): TSN tracking with bounded
+//! gap bookkeeping, duplicate detection, reassembly bounded by `max_message_size`,
+//! per-stream ordered delivery, immediate delivery of unordered messages, the advertised
+//! receive window, and SACK generation (delayed SACK, immediate SACK on gaps and
+//! duplicates).
+//!
+//! Bounds: user data held (fragments, messages waiting for an earlier SSN, and delivered
+//! messages not yet taken with `poll_event`) never exceeds the receive buffer by more than
+//! one chunk, the chunk count is capped, the gap list holds at most [`MAX_RANGES`]
+//! ranges, TSNs more than 65535 above the cumulative TSN are dropped (they could not be
+//! reported in a gap ack block), and at most [`MAX_DUPS`] duplicate TSNs wait for a SACK.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::Instant;
+
+use super::timers::{Timer, Timers};
+use super::{Config, Event};
+use crate::chunk::{Data, GapAckBlock, Ppid, Sack};
+use crate::{Chunk, Items, PacketBuilder};
+
+/// Most disjoint ranges of TSNs received above the cumulative TSN.
+pub(super) const MAX_RANGES: usize = 128;
+/// Most duplicate TSNs reported in one SACK.
+pub(super) const MAX_DUPS: usize = 16;
+/// Most chunks and messages held at once (fragments, waiting and undelivered messages).
+pub(super) const MAX_HELD: usize = 16_384;
+/// Furthest a TSN may be above the cumulative TSN (gap ack offsets are 16 bits).
+const MAX_TSN_AHEAD: u64 = 65_535;
+
+/// What became of one DATA chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum DataOutcome {
+    Ok,
+    Duplicate,
+    NoRoom,
+    InvalidStream,
+    TooLarge,
+}
+
+#[derive(Debug)]
+struct Fragment {
+    stream: u16,
+    ssn: u16,
+    unordered: bool,
+    beginning: bool,
+    ending: bool,
+    ppid: Ppid,
+    data: Vec<u8>,
+    /// Bytes from the message's first fragment through this one, as far as known when
+    /// it arrived (catches never-ending messages sent in order).
+    run_len: usize,
+}
+
+impl Fragment {
+    fn same_message(&self, other: &Fragment) -> bool {
+        self.stream == other.stream
+            && self.unordered == other.unordered
+            && (self.unordered || self.ssn == other.ssn)
+    }
+}
+
+#[derive(Debug)]
+struct InStream {
+    /// Next SSN to deliver, unwrapped (starts at 0x1_0000 so unwrapping never underflows).
+    next_ssn: u32,
+    /// Complete ordered messages waiting for an earlier SSN.
+    waiting: BTreeMap<u32, (Ppid, Vec<u8>)>,
+}
+
+impl Default for InStream {
+    fn default() -> Self {
+        Self {
+            next_ssn: 0x1_0000,
+            waiting: BTreeMap::new(),
+        }
+    }
+}
+
+impl InStream {
+    fn unwrap_ssn(&self, ssn: u16) -> u32 {
+        let diff = i64::from(ssn.wrapping_sub(self.next_ssn as u16) as i16);
+        (i64::from(self.next_ssn) + diff) as u32
+    }
+}
+
+#[derive(Debug)]
+pub(super) struct Receiver {
+    capacity: usize,
+    max_message_size: usize,
+    /// Cumulative TSN, unwrapped to 64 bits (low 32 bits are the wire TSN).
+    cum: u64,
+    /// Disjoint sorted ranges received above `cum + 1`.
+    ranges: Vec<(u64, u64)>,
+    fragments: BTreeMap<u64, Fragment>,
+    streams: Vec<InStream>,
+    used: usize,
+    held: usize,
+    dups: Vec<u32>,
+    packets_unacked: u32,
+    sack_now: bool,
+    immediate: bool,
+    last_advertised: u32,
+    blocks: Vec<GapAckBlock>,
+}
+
+impl Receiver {
+    pub(super) fn new(config: &Config) -> Self {
+        Self {
+            capacity: config.receive_buffer,
+            max_message_size: config.max_message_size,
+            cum: 1 << 32,
+            ranges: Vec::new(),
+            fragments: BTreeMap::new(),
+            streams: Vec::new(),
+            used: 0,
+            held: 0,
+            dups: Vec::new(),
+            packets_unacked: 0,
+            sack_now: false,
+            immediate: false,
+            last_advertised: config.receive_buffer as u32,
+            blocks: Vec::new(),
+        }
+    }
+
+    /// Starts TSN tracking at the peer's initial TSN.
+    pub(super) fn reset(&mut self, initial_tsn: u32) {
+        self.cum = (1 << 32) + u64::from(initial_tsn.wrapping_sub(1));
+        self.ranges.clear();
+        self.fragments.clear();
+        self.streams.clear();
+        self.dups.clear();
+        self.packets_unacked = 0;
+        self.sack_now = false;
+    }
+
+    /// User data held.
+    #[inline]
+    pub(super) fn used(&self) -> usize {
+        self.used
+    }
+
+    /// The window we advertise: the free part of the receive buffer.
+    #[inline]
+    pub(super) fn a_rwnd(&self) -> u32 {
+        self.capacity.saturating_sub(self.used) as u32
+    }
+
+    /// The cumulative TSN (wire form).
+    #[cfg(test)]
+    pub(super) fn cumulative_tsn(&self) -> u32 {
+        self.cum as u32
+    }
+
+    fn unwrap_tsn(&self, tsn: u32) -> u64 {
+        let diff = i64::from(tsn.wrapping_sub(self.cum as u32) as i32);
+        (self.cum as i64 + diff) as u64
+    }
+
+    /// Index of the first range whose end is at or above `t`.
+    fn range_index(&self, t: u64) -> usize {
+        self.ranges.partition_point(|r| r.1 < t)
+    }
+
+    fn contains(&self, t: u64) -> bool {
+        let i = self.range_index(t);
+        self.ranges.get(i).is_some_and(|r| r.0 <= t)
+    }
+
+    /// Records `t` as received (it is above `cum` and not yet received).
+    fn mark(&mut self, t: u64) {
+        if t == self.cum + 1 {
+            self.cum = t;
+            if let Some(&(start, end)) = self.ranges.first()
+                && start == self.cum + 1
+            {
+                self.cum = end;
+                self.ranges.remove(0);
+            }
+            return;
+        }
+        let i = self.range_index(t);
+        let joins_prev = i > 0 && self.ranges[i - 1].1 + 1 == t;
+        let joins_next = self.ranges.get(i).is_some_and(|r| r.0 == t + 1);
+        match (joins_prev, joins_next) {
+            (true, true) => {
+                self.ranges[i - 1].1 = self.ranges[i].1;
+                self.ranges.remove(i);
+            }
+            (true, false) => self.ranges[i - 1].1 = t,
+            (false, true) => self.ranges[i].0 = t,
+            (false, false) => self.ranges.insert(i, (t, t)),
+        }
+    }
+
+    fn adds_range(&self, t: u64) -> bool {
+        let i = self.range_index(t);
+        let joins_prev = i > 0 && self.ranges[i - 1].1 + 1 == t;
+        let joins_next = self.ranges.get(i).is_some_and(|r| r.0 == t + 1);
+        !(joins_prev || joins_next)
+    }
+
+    /// Handles one DATA chunk (with user data).
+    pub(super) fn on_data(
+        &mut self,
+        data: &Data<'_>,
+        inbound_streams: u16,
+        events: &mut VecDeque<Event>,
+    ) -> DataOutcome {
+        self.immediate |= data.immediate;
+        let t = self.unwrap_tsn(data.tsn);
+        if t <= self.cum || self.contains(t) {
+            if self.dups.len() < MAX_DUPS {
+                self.dups.push(data.tsn);
+            }
+            return DataOutcome::Duplicate;
+        }
+        let len = data.user_data.len();
+        let next = t == self.cum + 1;
+        let fits = self.used + len <= self.capacity && self.held < MAX_HELD;
+        // The next expected chunk may overshoot the buffer once (a zero window probe).
+        let probe = next && self.used <= self.capacity && self.held <= MAX_HELD;
+        if t > self.cum + MAX_TSN_AHEAD
+            || !(fits || probe)
+            || (!next && self.ranges.len() >= MAX_RANGES && self.adds_range(t))
+        {
+            self.sack_now = true;
+            return DataOutcome::NoRoom;
+        }
+        self.mark(t);
+        if data.stream_id >= inbound_streams {
+            return DataOutcome::InvalidStream;
+        }
+        self.store(t, data, events)
+    }
+
+    fn store(&mut self, t: u64, data: &Data<'_>, events: &mut VecDeque<Event>) -> DataOutcome {
+        let len = data.user_data.len();
+        if data.beginning && data.ending {
+            self.used += len;
+            self.held += 1;
+            self.deliver(
+                data.stream_id,
+                data.ssn,
+                data.unordered,
+                data.ppid,
+                data.user_data.to_vec(),
+                events,
+            );
+            return DataOutcome::Ok;
+        }
+        let mut fragment = Fragment {
+            stream: data.stream_id,
+            ssn: data.ssn,
+            unordered: data.unordered,
+            beginning: data.beginning,
+            ending: data.ending,
+            ppid: data.ppid,
+            data: Vec::new(),
+            run_len: len,
+        };
+        if !data.beginning
+            && let Some(prev) = self.fragments.get(&(t - 1))
+            && prev.same_message(&fragment)
+            && !prev.ending
+        {
+            fragment.run_len += prev.run_len;
+        }
+        if fragment.run_len > self.max_message_size {
+            return DataOutcome::TooLarge;
+        }
+        fragment.data = data.user_data.to_vec();
+        let ending = fragment.ending;
+        self.fragments.insert(t, fragment);
+        self.used += len;
+        self.held += 1;
+        if ending || self.fragments.contains_key(&(t + 1)) {
+            return self.try_assemble(t, events);
+        }
+        DataOutcome::Ok
+    }
+
+    /// Delivers the message around fragment `t` if all its fragments are here.
+    fn try_assemble(&mut self, t: u64, events: &mut VecDeque<Event>) -> DataOutcome {
+        let Some(this) = self.fragments.get(&t) else {
+            return DataOutcome::Ok;
+        };
+        let mut first = t;
+        loop {
+            let Some(f) = self.fragments.get(&first) else {
+                return DataOutcome::Ok;
+            };
+            if !f.same_message(this) || (f.ending && first != t) {
+                return DataOutcome::Ok;
+            }
+            if f.beginning {
+                break;
+            }
+            first -= 1;
+        }
+        let mut last = t;
+        let mut total = 0usize;
+        loop {
+            let Some(f) = self.fragments.get(&last) else {
+                return DataOutcome::Ok;
+            };
+            if !f.same_message(this) || (f.beginning && last != first) {
+                return DataOutcome::Ok;
+            }
+            if f.ending {
+                break;
+            }
+            last += 1;
+        }
+        for (_, f) in self.fragments.range(first..=last) {
+            total += f.data.len();
+        }
+        if total > self.max_message_size {
+            return DataOutcome::TooLarge;
+        }
+        let (stream, ssn, unordered, ppid) = (this.stream, this.ssn, this.unordered, this.ppid);
+        let mut message = Vec::with_capacity(total);
+        for k in first..=last {
+            if let Some(f) = self.fragments.remove(&k) {
+                message.extend_from_slice(&f.data);
+            }
+        }
+        self.held -= (last - first) as usize;
+        self.deliver(stream, ssn, unordered, ppid, message, events);
+        DataOutcome::Ok
+    }
+
+    fn deliver(
+        &mut self,
+        stream: u16,
+        ssn: u16,
+        unordered: bool,
+        ppid: Ppid,
+        data: Vec<u8>,
+        events: &mut VecDeque<Event>,
+    ) {
+        if unordered {
+            events.push_back(Event::Message {
+                stream,
+                ppid,
+                data,
+                ordered: false,
+            });
+            return;
+        }
+        let index = usize::from(stream);
+        if self.streams.len() <= index {
+            self.streams.resize_with(index + 1, InStream::default);
+        }
+        let s = &mut self.streams[index];
+        let u = s.unwrap_ssn(ssn);
+        if u < s.next_ssn || (u != s.next_ssn && s.waiting.contains_key(&u)) {
+            // An SSN already delivered or already waiting: the peer reused it.
+            self.used -= data.len();
+            self.held -= 1;
+            return;
+        }
+        if u != s.next_ssn {
+            s.waiting.insert(u, (ppid, data));
+            return;
+        }
+        events.push_back(Event::Message {
+            stream,
+            ppid,
+            data,
+            ordered: true,
+        });
+        s.next_ssn += 1;
+        while let Some(entry) = s.waiting.first_entry() {
+            if *entry.key() != s.next_ssn {
+                break;
+            }
+            let (ppid, data) = entry.remove();
+            events.push_back(Event::Message {
+                stream,
+                ppid,
+                data,
+                ordered: true,
+            });
+            s.next_ssn += 1;
+        }
+    }
+
+    /// A delivered message of `len` bytes left the event queue.
+    pub(super) fn released(&mut self, len: usize) {
+        self.used = self.used.saturating_sub(len);
+        self.held = self.held.saturating_sub(1);
+        // Window update: tell a sender that saw a small window that it reopened.
+        if self.a_rwnd() as usize >= self.last_advertised as usize + self.capacity / 2 {
+            self.sack_now = true;
+        }
+    }
+
+    /// Decides between an immediate and a delayed SACK after a packet with DATA.
+    pub(super) fn after_packet(&mut self, now: Instant, timers: &mut Timers, config: &Config) {
+        self.packets_unacked += 1;
+        if self.immediate
+            || !self.ranges.is_empty()
+            || !self.dups.is_empty()
+            || self.packets_unacked >= 2
+        {
+            self.sack_now = true;
+        } else if timers.get(Timer::DelayedAck).is_none() {
+            timers.set(Timer::DelayedAck, now + config.sack_delay);
+        }
+    }
+
+    /// The delayed SACK timer fired.
+    pub(super) fn request_sack(&mut self) {
+        self.sack_now = true;
+    }
+
+    /// Whether a SACK goes in the next packet: one is due now, or one is pending and can
+    /// ride along with DATA.
+    pub(super) fn sack_due(&self, data_ready: bool) -> bool {
+        self.sack_now || (data_ready && self.packets_unacked > 0)
+    }
+
+    /// Writes a SACK with as many gap ack blocks as fit.
+    pub(super) fn write_sack(&mut self, builder: &mut PacketBuilder<'_>) {
+        let room = builder.remaining().saturating_sub(4 + Sack::FIXED_LEN);
+        let dups = self.dups.len().min(room / 4);
+        let max_blocks = (room - dups * 4) / 4;
+        self.blocks.clear();
+        for &(start, end) in self.ranges.iter().take(max_blocks) {
+            self.blocks.push(GapAckBlock {
+                start: (start - self.cum) as u16,
+                end: (end - self.cum) as u16,
+            });
+        }
+        let a_rwnd = self.a_rwnd();
+        let sack = Sack {
+            cumulative_tsn_ack: self.cum as u32,
+            a_rwnd,
+            gap_ack_blocks: Items::Slice(&self.blocks),
+            duplicate_tsns: Items::Slice(&self.dups[..dups]),
+        };
+        if builder.push(&Chunk::Sack(sack)).is_ok() {
+            self.dups.clear();
+            self.packets_unacked = 0;
+            self.sack_now = false;
+            self.immediate = false;
+            self.last_advertised = a_rwnd;
+        }
+    }
+
+    /// Chunks and messages held (for bound checks in tests).
+    #[cfg(test)]
+    pub(super) fn held(&self) -> usize {
+        self.held
+    }
+
+    /// Gap ranges held (for bound checks in tests).
+    #[cfg(test)]
+    pub(super) fn range_count(&self) -> usize {
+        self.ranges.len()
+    }
+}

@@ -1,0 +1,497 @@
+//! The data sender (RFC 9260 sections 6.1, 6.2.1, 6.3, 6.9, 7.2): fragmentation to the
+//! MTU, TSN and SSN assignment, the send buffer, SACK processing (cumulative and gap
+//! acknowledgements, reneging, peer rwnd), T3-rtx handling, fast retransmit, slow start
+//! and congestion avoidance.
+//!
+//! Every chunk ever queued and not yet cumulatively acknowledged lives in one queue
+//! indexed by TSN, so the cumulative ack pops from the front in O(acked). Chunks are
+//! fragmented and numbered when the message is queued (fragments of a message get
+//! consecutive TSNs, section 6.9), and sent in TSN order. A SACK without gap blocks costs
+//! O(newly acked); the miss-indication walk over the window happens only while there are
+//! gaps.
+//!
+//! Left out: Max.Burst, PMTU discovery (the MTU is fixed), stream scheduling, abandoning
+//! chunks (RFC 3758).
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use super::timers::{RttEstimator, Timer, Timers};
+use super::{Config, Stats};
+use crate::PacketBuilder;
+use crate::chunk::{Data, Ppid, Sack};
+use crate::packet::COMMON_HEADER_LEN;
+use crate::serial::{tsn_ge, tsn_gt, tsn_le, tsn_lt};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ChunkState {
+    /// Never sent.
+    Unsent,
+    /// Sent and counted in the flight size.
+    InFlight,
+    /// Acknowledged by a gap ack block (may be reneged).
+    GapAcked,
+    /// To be retransmitted; not in flight.
+    Lost,
+}
+
+#[derive(Debug)]
+struct OutChunk {
+    data: Vec<u8>,
+    ppid: Ppid,
+    stream: u16,
+    ssn: u16,
+    unordered: bool,
+    beginning: bool,
+    ending: bool,
+    state: ChunkState,
+    sent_at: Option<Instant>,
+    tx_count: u32,
+    miss: u8,
+    fast_retransmitted: bool,
+    /// Marked lost by fast retransmit (vs T3), for the stats.
+    lost_fast: bool,
+}
+
+#[derive(Debug)]
+pub(super) struct Sender {
+    /// TSN `base_tsn + i` is `chunks[i]`; `base_tsn - 1` is the cumulative ack point.
+    chunks: VecDeque<OutChunk>,
+    base_tsn: u32,
+    /// Index of the first chunk never sent.
+    next_new: usize,
+    /// TSNs marked lost, lowest first (entries may be stale).
+    lost: VecDeque<u32>,
+    flight: usize,
+    buffered: usize,
+    unsent_per_stream: Vec<usize>,
+    next_ssn: Vec<u16>,
+    mtu: usize,
+    max_payload: usize,
+    cwnd: usize,
+    ssthresh: usize,
+    partial_bytes_acked: usize,
+    peer_rwnd: usize,
+    /// Fast Recovery exit point (section 7.2.4).
+    fast_recovery_exit: Option<u32>,
+    /// The next packet may ignore cwnd to carry fast retransmissions.
+    fast_rtx_bypass: bool,
+    /// One RTT measurement at a time (TSN, time sent).
+    rtt_probe: Option<(u32, Instant)>,
+    gap_acked: usize,
+}
+
+impl Sender {
+    pub(super) fn new(config: &Config, initial_tsn: u32) -> Self {
+        let mtu = config.mtu;
+        Self {
+            chunks: VecDeque::new(),
+            base_tsn: initial_tsn,
+            next_new: 0,
+            lost: VecDeque::new(),
+            flight: 0,
+            buffered: 0,
+            unsent_per_stream: Vec::new(),
+            next_ssn: Vec::new(),
+            mtu,
+            max_payload: mtu - COMMON_HEADER_LEN - 4 - Data::FIXED_LEN,
+            // Section 7.2.1: min(4 * MTU, max(2 * MTU, 4380)).
+            cwnd: (4 * mtu).min((2 * mtu).max(4380)),
+            ssthresh: usize::MAX,
+            partial_bytes_acked: 0,
+            peer_rwnd: 0,
+            fast_recovery_exit: None,
+            fast_rtx_bypass: false,
+            rtt_probe: None,
+            gap_acked: 0,
+        }
+    }
+
+    /// Sets the peer's initial a_rwnd (also the initial ssthresh, section 7.2.1).
+    pub(super) fn set_peer_rwnd(&mut self, a_rwnd: u32) {
+        self.peer_rwnd = a_rwnd as usize;
+        self.ssthresh = a_rwnd as usize;
+    }
+
+    #[inline]
+    pub(super) fn buffered_bytes(&self) -> usize {
+        self.buffered
+    }
+
+    #[inline]
+    pub(super) fn unsent_bytes(&self, stream: u16) -> usize {
+        self.unsent_per_stream
+            .get(usize::from(stream))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    #[inline]
+    pub(super) fn cwnd(&self) -> usize {
+        self.cwnd
+    }
+
+    /// Fragments a message into chunks and numbers them.
+    pub(super) fn enqueue(&mut self, stream: u16, ppid: Ppid, data: &[u8], ordered: bool) {
+        let index = usize::from(stream);
+        if self.next_ssn.len() <= index {
+            self.next_ssn.resize(index + 1, 0);
+            self.unsent_per_stream.resize(index + 1, 0);
+        }
+        let ssn = if ordered {
+            let ssn = self.next_ssn[index];
+            self.next_ssn[index] = ssn.wrapping_add(1);
+            ssn
+        } else {
+            0
+        };
+        let count = data.len().div_ceil(self.max_payload);
+        for (i, part) in data.chunks(self.max_payload).enumerate() {
+            self.chunks.push_back(OutChunk {
+                data: part.to_vec(),
+                ppid,
+                stream,
+                ssn,
+                unordered: !ordered,
+                beginning: i == 0,
+                ending: i + 1 == count,
+                state: ChunkState::Unsent,
+                sent_at: None,
+                tx_count: 0,
+                miss: 0,
+                fast_retransmitted: false,
+                lost_fast: false,
+            });
+        }
+        self.buffered += data.len();
+        self.unsent_per_stream[index] += data.len();
+    }
+
+    fn new_data_allowed(&self, len: usize) -> bool {
+        // Rule B of section 6.1 (cwnd) and rule A (peer rwnd, with one probe when
+        // nothing is in flight).
+        self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0)
+    }
+
+    /// Whether `fill` would put DATA in a packet now.
+    pub(super) fn has_sendable(&self) -> bool {
+        let lost = self
+            .lost
+            .iter()
+            .any(|&tsn| self.chunk(tsn).is_some_and(|c| c.state == ChunkState::Lost));
+        if lost {
+            return self.fast_rtx_bypass || self.flight < self.cwnd;
+        }
+        self.chunks
+            .get(self.next_new)
+            .is_some_and(|c| self.new_data_allowed(c.data.len()))
+    }
+
+    fn chunk(&self, tsn: u32) -> Option<&OutChunk> {
+        self.chunks.get(tsn.wrapping_sub(self.base_tsn) as usize)
+    }
+
+    /// Writes retransmissions, then new DATA, into the packet as cwnd, the peer's window
+    /// and the packet's room allow. Arms T3-rtx when DATA leaves and it is not running.
+    pub(super) fn fill(
+        &mut self,
+        now: Instant,
+        builder: &mut PacketBuilder<'_>,
+        stats: &mut Stats,
+        rto: std::time::Duration,
+        timers: &mut Timers,
+    ) -> bool {
+        let mut sent = false;
+        let bypass = std::mem::take(&mut self.fast_rtx_bypass);
+        while let Some(&tsn) = self.lost.front() {
+            let index = tsn.wrapping_sub(self.base_tsn) as usize;
+            let Some(c) = self.chunks.get_mut(index) else {
+                self.lost.pop_front();
+                continue;
+            };
+            if c.state != ChunkState::Lost {
+                self.lost.pop_front();
+                continue;
+            }
+            if !bypass && self.flight >= self.cwnd {
+                break;
+            }
+            if !write_data(builder, tsn, c) {
+                break;
+            }
+            c.state = ChunkState::InFlight;
+            c.tx_count += 1;
+            c.sent_at = Some(now);
+            c.miss = 0;
+            if index == 0 {
+                // Section 7.2.4 point 4: retransmitting the lowest outstanding TSN
+                // restarts T3-rtx.
+                timers.set(Timer::T3Rtx, now + rto);
+            }
+            if c.lost_fast {
+                stats.fast_retransmits += 1;
+            } else {
+                stats.timeout_retransmits += 1;
+            }
+            self.flight += c.data.len();
+            if self.rtt_probe.is_some_and(|(t, _)| t == tsn) {
+                self.rtt_probe = None;
+            }
+            self.lost.pop_front();
+            sent = true;
+        }
+        if self.lost.is_empty() {
+            while let Some(c) = self.chunks.get_mut(self.next_new) {
+                let len = c.data.len();
+                let allowed =
+                    self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0);
+                if !allowed {
+                    break;
+                }
+                let tsn = self.base_tsn.wrapping_add(self.next_new as u32);
+                if !write_data(builder, tsn, c) {
+                    break;
+                }
+                c.state = ChunkState::InFlight;
+                c.tx_count = 1;
+                c.sent_at = Some(now);
+                self.flight += len;
+                self.peer_rwnd = self.peer_rwnd.saturating_sub(len);
+                if let Some(u) = self.unsent_per_stream.get_mut(usize::from(c.stream)) {
+                    *u -= len;
+                }
+                if self.rtt_probe.is_none() {
+                    self.rtt_probe = Some((tsn, now));
+                }
+                self.next_new += 1;
+                sent = true;
+            }
+        }
+        if sent && timers.get(Timer::T3Rtx).is_none() {
+            timers.set(Timer::T3Rtx, now + rto);
+        }
+        sent
+    }
+
+    /// Processes a SACK (sections 6.2.1, 7.2.1 to 7.2.4). Returns whether the cumulative
+    /// ack advanced.
+    pub(super) fn on_sack(
+        &mut self,
+        now: Instant,
+        sack: &Sack<'_>,
+        rtt: &mut RttEstimator,
+        timers: &mut Timers,
+    ) -> bool {
+        let cum = sack.cumulative_tsn_ack;
+        let cum_point = self.base_tsn.wrapping_sub(1);
+        let highest_sent = self
+            .base_tsn
+            .wrapping_add(self.next_new as u32)
+            .wrapping_sub(1);
+        if tsn_lt(cum, cum_point) || tsn_gt(cum, highest_sent) {
+            // Stale, or acknowledges what we never sent: ignore.
+            return false;
+        }
+        let flight_before = self.flight;
+        let mut bytes_acked = 0usize;
+        let mut htna: Option<u32> = None;
+        let mut progressed = false;
+        while tsn_le(self.base_tsn, cum) {
+            let Some(c) = self.chunks.pop_front() else {
+                break;
+            };
+            let tsn = self.base_tsn;
+            match c.state {
+                ChunkState::InFlight => {
+                    self.flight -= c.data.len();
+                    bytes_acked += c.data.len();
+                    htna = Some(tsn);
+                }
+                ChunkState::GapAcked => self.gap_acked -= 1,
+                ChunkState::Lost => bytes_acked += c.data.len(),
+                ChunkState::Unsent => {}
+            }
+            if let Some((t, at)) = self.rtt_probe
+                && t == tsn
+            {
+                if c.tx_count == 1 {
+                    rtt.update(now.saturating_duration_since(at));
+                }
+                self.rtt_probe = None;
+            }
+            self.buffered -= c.data.len();
+            self.base_tsn = self.base_tsn.wrapping_add(1);
+            self.next_new -= 1;
+            progressed = true;
+        }
+        let has_blocks = !sack.gap_ack_blocks.is_empty();
+        if has_blocks || self.gap_acked > 0 {
+            self.walk_gap_blocks(sack, &mut bytes_acked, &mut htna);
+            if let Some(htna) = htna {
+                self.count_misses(htna, highest_sent);
+            }
+        }
+        if let Some(exit) = self.fast_recovery_exit
+            && tsn_ge(cum, exit)
+        {
+            self.fast_recovery_exit = None;
+        }
+        if progressed && self.fast_recovery_exit.is_none() {
+            if self.cwnd <= self.ssthresh {
+                // Slow start (section 7.2.1).
+                if flight_before >= self.cwnd {
+                    self.cwnd += bytes_acked.min(self.mtu);
+                }
+            } else {
+                // Congestion avoidance (section 7.2.2).
+                self.partial_bytes_acked += bytes_acked;
+                if self.partial_bytes_acked >= self.cwnd && flight_before >= self.cwnd {
+                    self.partial_bytes_acked -= self.cwnd;
+                    self.cwnd += self.mtu;
+                }
+            }
+        }
+        if self.flight == 0 {
+            self.partial_bytes_acked = 0;
+        }
+        self.peer_rwnd = (sack.a_rwnd as usize).saturating_sub(self.flight);
+        if self.flight == 0 {
+            timers.stop(Timer::T3Rtx);
+        } else if progressed || timers.get(Timer::T3Rtx).is_none() {
+            timers.set(Timer::T3Rtx, now + rtt.rto());
+        }
+        progressed
+    }
+
+    /// Marks chunks covered by gap ack blocks, and un-marks reneged ones.
+    fn walk_gap_blocks(
+        &mut self,
+        sack: &Sack<'_>,
+        bytes_acked: &mut usize,
+        htna: &mut Option<u32>,
+    ) {
+        let mut blocks = sack.gap_ack_blocks.iter();
+        let mut current = blocks.next();
+        for i in 0..self.next_new {
+            let offset = i + 1;
+            while let Some(b) = current
+                && usize::from(b.end) < offset
+            {
+                current = blocks.next();
+            }
+            if current.is_none() && self.gap_acked == 0 {
+                break;
+            }
+            let acked = current.is_some_and(|b| usize::from(b.start) <= offset);
+            let tsn = self.base_tsn.wrapping_add(i as u32);
+            let c = &mut self.chunks[i];
+            match (acked, c.state) {
+                (true, ChunkState::InFlight) => {
+                    self.flight -= c.data.len();
+                    *bytes_acked += c.data.len();
+                    c.state = ChunkState::GapAcked;
+                    self.gap_acked += 1;
+                    *htna = Some(tsn);
+                }
+                (true, ChunkState::Lost) => {
+                    *bytes_acked += c.data.len();
+                    c.state = ChunkState::GapAcked;
+                    self.gap_acked += 1;
+                    *htna = Some(tsn);
+                }
+                (false, ChunkState::GapAcked) => {
+                    // Reneged (section 6.2.1 D iv): back in flight, T3 will resend it.
+                    c.state = ChunkState::InFlight;
+                    self.gap_acked -= 1;
+                    self.flight += c.data.len();
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Fast retransmit (section 7.2.4): a miss indication for each chunk in flight below
+    /// the highest TSN newly acknowledged; the third marks it lost.
+    fn count_misses(&mut self, htna: u32, highest_sent: u32) {
+        let end = htna.wrapping_sub(self.base_tsn) as usize;
+        let mut marked = false;
+        for i in 0..end.min(self.chunks.len()) {
+            let c = &mut self.chunks[i];
+            if c.state != ChunkState::InFlight || c.fast_retransmitted {
+                continue;
+            }
+            c.miss = c.miss.saturating_add(1);
+            if c.miss >= 3 {
+                c.state = ChunkState::Lost;
+                c.fast_retransmitted = true;
+                c.lost_fast = true;
+                self.flight -= c.data.len();
+                let tsn = self.base_tsn.wrapping_add(i as u32);
+                let base = self.base_tsn;
+                let at = self
+                    .lost
+                    .partition_point(|&t| t.wrapping_sub(base) < tsn.wrapping_sub(base));
+                self.lost.insert(at, tsn);
+                marked = true;
+            }
+        }
+        if marked {
+            if self.fast_recovery_exit.is_none() {
+                self.ssthresh = (self.cwnd / 2).max(4 * self.mtu);
+                self.cwnd = self.ssthresh;
+                self.partial_bytes_acked = 0;
+                self.fast_recovery_exit = Some(highest_sent);
+            }
+            self.fast_rtx_bypass = true;
+        }
+    }
+
+    /// T3-rtx expired (section 6.3.3): collapse cwnd, mark everything in flight lost.
+    pub(super) fn on_t3_expiry(&mut self) {
+        self.ssthresh = (self.cwnd / 2).max(4 * self.mtu);
+        self.cwnd = self.mtu;
+        self.partial_bytes_acked = 0;
+        self.fast_recovery_exit = None;
+        self.rtt_probe = None;
+        self.lost.clear();
+        let base = self.base_tsn;
+        for (i, c) in self.chunks.iter_mut().take(self.next_new).enumerate() {
+            if c.state == ChunkState::InFlight {
+                c.state = ChunkState::Lost;
+                c.lost_fast = false;
+            }
+            if c.state == ChunkState::Lost {
+                self.lost.push_back(base.wrapping_add(i as u32));
+            }
+        }
+        self.flight = 0;
+    }
+
+    /// Chunks held (sent or not), for bound checks in tests.
+    #[cfg(test)]
+    pub(super) fn chunk_count(&self) -> usize {
+        self.chunks.len()
+    }
+}
+
+/// Writes one DATA chunk; false if it does not fit.
+fn write_data(builder: &mut PacketBuilder<'_>, tsn: u32, c: &OutChunk) -> bool {
+    let header = Data {
+        immediate: false,
+        unordered: c.unordered,
+        beginning: c.beginning,
+        ending: c.ending,
+        tsn,
+        stream_id: c.stream,
+        ssn: c.ssn,
+        ppid: c.ppid,
+        user_data: &[],
+    };
+    match builder.push_data_header(&header, c.data.len()) {
+        Ok(room) => {
+            room.copy_from_slice(&c.data);
+            true
+        }
+        Err(_) => false,
+    }
+}
