@@ -34,6 +34,8 @@
 //! small PRNG seeded with [`Config::seed`]. Tests pass fixed seeds; **production callers
 //! must pass a seed from a CSPRNG**, or tags and cookies become predictable.
 
+mod config;
+mod event;
 mod handshake;
 mod recv;
 mod send;
@@ -44,226 +46,15 @@ mod timers;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::chunk::{CauseCode, ErrorCause, Ppid};
+use crate::chunk::{ErrorCause, Ppid};
 use crate::packet::COMMON_HEADER_LEN;
 use crate::{Chunk, ChunkType, CommonHeader, Items, PacketBuilder, SctpPacket};
 
+pub use config::Config;
+pub use event::{CloseReason, Error, Event, State, Stats};
 use recv::Receiver;
 use send::Sender;
 use timers::{Rng, RttEstimator, Timer, Timers};
-
-/// Association settings. `Config::default()` matches what WebRTC peers expect.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Config {
-    /// Our SCTP port (SDP `a=sctp-port`, default 5000).
-    pub local_port: u16,
-    /// The peer's SCTP port (default 5000).
-    pub remote_port: u16,
-    /// Largest SCTP packet we emit, in bytes (default 1200; DTLS overhead is the caller's
-    /// budget). Clamped to 256..=65535.
-    pub mtu: usize,
-    /// Largest user message we send or reassemble (default 262144, SDP
-    /// `a=max-message-size`). Honouring a smaller peer value is the caller's job.
-    pub max_message_size: usize,
-    /// Receive buffer: what we advertise as a_rwnd and the most user data we hold
-    /// (default 1 MiB). Raised to at least `max_message_size + mtu`.
-    pub receive_buffer: usize,
-    /// Send buffer: the most user data queued or unacknowledged (default 4 MiB). Raised
-    /// to at least `max_message_size`.
-    pub send_buffer: usize,
-    /// Outbound streams we ask for (OS, default 65535).
-    pub outbound_streams: u16,
-    /// Inbound streams we accept (MIS, default 65535).
-    pub inbound_streams: u16,
-    /// RTO.Initial (default 1 s).
-    pub rto_initial: Duration,
-    /// RTO.Min (default 1 s as RFC 9260 says; WebRTC stacks use less).
-    pub rto_min: Duration,
-    /// RTO.Max (default 60 s).
-    pub rto_max: Duration,
-    /// Max.Init.Retransmits (default 8).
-    pub max_init_retransmits: u32,
-    /// Association.Max.Retrans (default 10).
-    pub max_retransmits: u32,
-    /// Valid.Cookie.Life (default 60 s).
-    pub valid_cookie_life: Duration,
-    /// Delayed SACK timeout (default 200 ms, section 6.2).
-    pub sack_delay: Duration,
-    /// Whether received packets must carry a correct CRC32c (default true). Over DTLS a
-    /// receiver may skip the check (RFC 8261 section 4); we always send a correct one.
-    pub verify_checksum: bool,
-    /// Seed of the PRNG behind tags, initial TSN and cookie secret. Pass CSPRNG output in
-    /// production.
-    pub seed: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            local_port: 5000,
-            remote_port: 5000,
-            mtu: 1200,
-            max_message_size: 262_144,
-            receive_buffer: 1 << 20,
-            send_buffer: 4 << 20,
-            outbound_streams: u16::MAX,
-            inbound_streams: u16::MAX,
-            rto_initial: Duration::from_secs(1),
-            rto_min: Duration::from_secs(1),
-            rto_max: Duration::from_secs(60),
-            max_init_retransmits: 8,
-            max_retransmits: 10,
-            valid_cookie_life: Duration::from_secs(60),
-            sack_delay: Duration::from_millis(200),
-            verify_checksum: true,
-            seed: 0,
-        }
-    }
-}
-
-impl Config {
-    fn normalized(mut self) -> Self {
-        self.mtu = self.mtu.clamp(256, 65_535);
-        self.max_message_size = self.max_message_size.max(1);
-        self.receive_buffer = self
-            .receive_buffer
-            .max(self.max_message_size + self.mtu)
-            .min(u32::MAX as usize);
-        self.send_buffer = self.send_buffer.max(self.max_message_size);
-        self.outbound_streams = self.outbound_streams.max(1);
-        self.inbound_streams = self.inbound_streams.max(1);
-        self.rto_min = self.rto_min.max(Duration::from_millis(1));
-        self.rto_max = self.rto_max.max(self.rto_min);
-        self
-    }
-}
-
-/// The association state (RFC 9260 section 4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum State {
-    /// No association yet; an INIT from the peer is answered (passive open).
-    Closed,
-    /// INIT sent, waiting for INIT ACK.
-    CookieWait,
-    /// COOKIE ECHO sent, waiting for COOKIE ACK.
-    CookieEchoed,
-    /// Data flows.
-    Established,
-    /// The association is gone (see the [`Event::Closed`] reason); every call fails.
-    Terminated,
-}
-
-/// Why the association ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CloseReason {
-    /// The peer sent an ABORT; the first error cause code, if any.
-    PeerAbort {
-        /// The first error cause of the ABORT.
-        cause: Option<CauseCode>,
-    },
-    /// INIT or COOKIE ECHO went unanswered Max.Init.Retransmits times.
-    HandshakeTimeout,
-    /// DATA went unacknowledged Association.Max.Retrans times in a row.
-    RetransmissionLimit,
-    /// The peer broke the protocol (we sent an ABORT); the text says how.
-    ProtocolViolation(&'static str),
-}
-
-/// Something that happened, drained with [`Association::poll_event`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// The handshake completed: messages can flow.
-    Connected,
-    /// A whole user message arrived.
-    Message {
-        /// The stream identifier.
-        stream: u16,
-        /// The payload protocol identifier.
-        ppid: Ppid,
-        /// The message.
-        data: Vec<u8>,
-        /// Whether it was sent ordered (unordered messages carry the U bit).
-        ordered: bool,
-    },
-    /// The association ended; the machine is dead.
-    Closed {
-        /// Why.
-        reason: CloseReason,
-    },
-}
-
-/// Why a command failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The association is terminated.
-    #[error("the association is closed")]
-    Closed,
-    /// `connect` was called when the association was not in the CLOSED state.
-    #[error("the association is already opening or open")]
-    AlreadyConnecting,
-    /// The message is longer than `max_message_size`.
-    #[error("message of {len} bytes exceeds the maximum of {max}")]
-    MessageTooLarge {
-        /// The message length.
-        len: usize,
-        /// The configured maximum.
-        max: usize,
-    },
-    /// DATA chunks cannot be empty (RFC 9260 section 3.3.1); WebRTC sends empty messages
-    /// as one byte with an "empty" PPID.
-    #[error("empty messages cannot be sent")]
-    EmptyMessage,
-    /// The stream identifier is not below the negotiated number of outbound streams.
-    #[error("stream {stream} is not below the {limit} outbound streams")]
-    InvalidStream {
-        /// The stream identifier.
-        stream: u16,
-        /// The number of outbound streams.
-        limit: u16,
-    },
-    /// The send buffer cannot take the message now ("would block"): retry after
-    /// acknowledgements drain it (see [`Association::buffered_bytes`]).
-    #[error("send buffer full: {buffered} bytes buffered, limit {limit}")]
-    SendBufferFull {
-        /// Bytes currently held.
-        buffered: usize,
-        /// The configured limit.
-        limit: usize,
-    },
-}
-
-/// Counters of what the association saw and did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Stats {
-    /// Packets given to `handle_packet`.
-    pub packets_received: u64,
-    /// Packets returned by `poll_transmit`.
-    pub packets_sent: u64,
-    /// Packets dropped as malformed (framing or chunk syntax).
-    pub dropped_malformed: u64,
-    /// Packets dropped for a bad CRC32c.
-    pub dropped_checksum: u64,
-    /// Packets (or their remaining chunks) dropped for a wrong verification tag or ports.
-    pub dropped_tag: u64,
-    /// Packets that arrived in a state that cannot take them (out of the blue).
-    pub dropped_out_of_state: u64,
-    /// DATA chunks dropped because the receive buffer was full or their TSN too far ahead.
-    pub data_dropped_no_room: u64,
-    /// Duplicate DATA chunks received.
-    pub data_duplicates: u64,
-    /// DATA chunks retransmitted after a T3-rtx expiry.
-    pub timeout_retransmits: u64,
-    /// DATA chunks fast-retransmitted.
-    pub fast_retransmits: u64,
-    /// T3-rtx expiries.
-    pub t3_expiries: u64,
-}
 
 /// Most packets kept ready for `poll_transmit` (control replies beyond it are dropped;
 /// the peer retransmits what matters).
@@ -612,7 +403,9 @@ impl Association {
                     let progressed =
                         self.sender
                             .on_sack(now, &sack, &mut self.rtt, &mut self.timers);
-                    if progressed {
+                    // Section 6.1: unacknowledged zero window probes do not count as
+                    // errors while the peer keeps answering.
+                    if progressed || sack.a_rwnd == 0 {
                         self.error_count = 0;
                     }
                 } else {

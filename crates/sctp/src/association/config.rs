@@ -1,0 +1,90 @@
+//! Association settings.
+
+use std::time::Duration;
+
+/// Association settings. `Config::default()` matches what WebRTC peers expect.
+/// Build it with `Config { seed, ..Config::default() }`.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Our SCTP port (SDP `a=sctp-port`, default 5000).
+    pub local_port: u16,
+    /// The peer's SCTP port (default 5000).
+    pub remote_port: u16,
+    /// Largest SCTP packet we emit, in bytes (default 1200; DTLS overhead is the caller's
+    /// budget). Clamped to 256..=65535.
+    pub mtu: usize,
+    /// Largest user message we send or reassemble (default 262144, SDP
+    /// `a=max-message-size`). Honouring a smaller peer value is the caller's job.
+    pub max_message_size: usize,
+    /// Receive buffer: what we advertise as a_rwnd and the most user data we hold
+    /// (default 1 MiB). Raised to at least `max_message_size + mtu`.
+    pub receive_buffer: usize,
+    /// Send buffer: the most user data queued or unacknowledged (default 4 MiB). Raised
+    /// to at least `max_message_size`.
+    pub send_buffer: usize,
+    /// Outbound streams we ask for (OS, default 65535).
+    pub outbound_streams: u16,
+    /// Inbound streams we accept (MIS, default 65535).
+    pub inbound_streams: u16,
+    /// RTO.Initial (default 1 s).
+    pub rto_initial: Duration,
+    /// RTO.Min (default 1 s as RFC 9260 says; WebRTC stacks use less).
+    pub rto_min: Duration,
+    /// RTO.Max (default 60 s).
+    pub rto_max: Duration,
+    /// Max.Init.Retransmits (default 8).
+    pub max_init_retransmits: u32,
+    /// Association.Max.Retrans (default 10).
+    pub max_retransmits: u32,
+    /// Valid.Cookie.Life (default 60 s).
+    pub valid_cookie_life: Duration,
+    /// Delayed SACK timeout (default 200 ms, section 6.2).
+    pub sack_delay: Duration,
+    /// Whether received packets must carry a correct CRC32c (default true). Over DTLS a
+    /// receiver may skip the check (RFC 8261 section 4); we always send a correct one.
+    pub verify_checksum: bool,
+    /// Seed of the PRNG behind tags, initial TSN and cookie secret. Pass CSPRNG output in
+    /// production.
+    pub seed: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            local_port: 5000,
+            remote_port: 5000,
+            mtu: 1200,
+            max_message_size: 262_144,
+            receive_buffer: 1 << 20,
+            send_buffer: 4 << 20,
+            outbound_streams: u16::MAX,
+            inbound_streams: u16::MAX,
+            rto_initial: Duration::from_secs(1),
+            rto_min: Duration::from_secs(1),
+            rto_max: Duration::from_secs(60),
+            max_init_retransmits: 8,
+            max_retransmits: 10,
+            valid_cookie_life: Duration::from_secs(60),
+            sack_delay: Duration::from_millis(200),
+            verify_checksum: true,
+            seed: 0,
+        }
+    }
+}
+
+impl Config {
+    pub(super) fn normalized(mut self) -> Self {
+        self.mtu = self.mtu.clamp(256, 65_535);
+        self.max_message_size = self.max_message_size.max(1);
+        self.receive_buffer = self
+            .receive_buffer
+            .max(self.max_message_size + self.mtu)
+            .min(u32::MAX as usize);
+        self.send_buffer = self.send_buffer.max(self.max_message_size);
+        self.outbound_streams = self.outbound_streams.max(1);
+        self.inbound_streams = self.inbound_streams.max(1);
+        self.rto_min = self.rto_min.max(Duration::from_millis(1));
+        self.rto_max = self.rto_max.max(self.rto_min);
+        self
+    }
+}

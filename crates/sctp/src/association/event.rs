@@ -1,0 +1,129 @@
+//! What an association reports: its state, events, close reasons, errors and counters.
+
+use crate::chunk::{CauseCode, Ppid};
+
+/// The association state (RFC 9260 section 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum State {
+    /// No association yet; an INIT from the peer is answered (passive open).
+    Closed,
+    /// INIT sent, waiting for INIT ACK.
+    CookieWait,
+    /// COOKIE ECHO sent, waiting for COOKIE ACK.
+    CookieEchoed,
+    /// Data flows.
+    Established,
+    /// The association is gone (see the [`Event::Closed`] reason); every call fails.
+    Terminated,
+}
+
+/// Why the association ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CloseReason {
+    /// The peer sent an ABORT; the first error cause code, if any.
+    PeerAbort {
+        /// The first error cause of the ABORT.
+        cause: Option<CauseCode>,
+    },
+    /// INIT or COOKIE ECHO went unanswered Max.Init.Retransmits times.
+    HandshakeTimeout,
+    /// DATA went unacknowledged Association.Max.Retrans times in a row.
+    RetransmissionLimit,
+    /// The peer broke the protocol (we sent an ABORT); the text says how.
+    ProtocolViolation(&'static str),
+}
+
+/// Something that happened, drained with [`Association::poll_event`](super::Association::poll_event).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The handshake completed: messages can flow.
+    Connected,
+    /// A whole user message arrived.
+    Message {
+        /// The stream identifier.
+        stream: u16,
+        /// The payload protocol identifier.
+        ppid: Ppid,
+        /// The message.
+        data: Vec<u8>,
+        /// Whether it was sent ordered (unordered messages carry the U bit).
+        ordered: bool,
+    },
+    /// The association ended; the machine is dead.
+    Closed {
+        /// Why.
+        reason: CloseReason,
+    },
+}
+
+/// Why a command failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The association is terminated.
+    #[error("the association is closed")]
+    Closed,
+    /// `connect` was called when the association was not in the CLOSED state.
+    #[error("the association is already opening or open")]
+    AlreadyConnecting,
+    /// The message is longer than `max_message_size`.
+    #[error("message of {len} bytes exceeds the maximum of {max}")]
+    MessageTooLarge {
+        /// The message length.
+        len: usize,
+        /// The configured maximum.
+        max: usize,
+    },
+    /// DATA chunks cannot be empty (RFC 9260 section 3.3.1); WebRTC sends empty messages
+    /// as one byte with an "empty" PPID.
+    #[error("empty messages cannot be sent")]
+    EmptyMessage,
+    /// The stream identifier is not below the negotiated number of outbound streams.
+    #[error("stream {stream} is not below the {limit} outbound streams")]
+    InvalidStream {
+        /// The stream identifier.
+        stream: u16,
+        /// The number of outbound streams.
+        limit: u16,
+    },
+    /// The send buffer cannot take the message now ("would block"): retry after
+    /// acknowledgements drain it (see [`Association::buffered_bytes`](super::Association::buffered_bytes)).
+    #[error("send buffer full: {buffered} bytes buffered, limit {limit}")]
+    SendBufferFull {
+        /// Bytes currently held.
+        buffered: usize,
+        /// The configured limit.
+        limit: usize,
+    },
+}
+
+/// Counters of what the association saw and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Packets given to `handle_packet`.
+    pub packets_received: u64,
+    /// Packets returned by `poll_transmit`.
+    pub packets_sent: u64,
+    /// Packets dropped as malformed (framing or chunk syntax).
+    pub dropped_malformed: u64,
+    /// Packets dropped for a bad CRC32c.
+    pub dropped_checksum: u64,
+    /// Packets (or their remaining chunks) dropped for a wrong verification tag or ports.
+    pub dropped_tag: u64,
+    /// Packets that arrived in a state that cannot take them (out of the blue).
+    pub dropped_out_of_state: u64,
+    /// DATA chunks dropped because the receive buffer was full or their TSN too far ahead.
+    pub data_dropped_no_room: u64,
+    /// Duplicate DATA chunks received.
+    pub data_duplicates: u64,
+    /// DATA chunks retransmitted after a T3-rtx expiry.
+    pub timeout_retransmits: u64,
+    /// DATA chunks fast-retransmitted.
+    pub fast_retransmits: u64,
+    /// T3-rtx expiries.
+    pub t3_expiries: u64,
+}
