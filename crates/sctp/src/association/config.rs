@@ -38,6 +38,9 @@ pub struct Config {
     pub max_retransmits: u32,
     /// Valid.Cookie.Life (default 60 s).
     pub valid_cookie_life: Duration,
+    /// HB.interval: an idle association sends a HEARTBEAT every RTO + this (default
+    /// 30 s); `None` turns heartbeats off.
+    pub heartbeat_interval: Option<Duration>,
     /// Delayed SACK timeout (default 200 ms, section 6.2).
     pub sack_delay: Duration,
     /// Whether received packets must carry a correct CRC32c (default true). Over DTLS a
@@ -65,6 +68,7 @@ impl Default for Config {
             max_init_retransmits: 8,
             max_retransmits: 10,
             valid_cookie_life: Duration::from_secs(60),
+            heartbeat_interval: Some(Duration::from_secs(30)),
             sack_delay: Duration::from_millis(200),
             verify_checksum: true,
             seed: 0,

@@ -14,6 +14,14 @@ pub enum State {
     CookieEchoed,
     /// Data flows.
     Established,
+    /// `shutdown` was called; waiting for our outstanding data to be acknowledged.
+    ShutdownPending,
+    /// SHUTDOWN sent, waiting for SHUTDOWN ACK.
+    ShutdownSent,
+    /// The peer sent SHUTDOWN; finishing our outstanding data.
+    ShutdownReceived,
+    /// SHUTDOWN ACK sent, waiting for SHUTDOWN COMPLETE.
+    ShutdownAckSent,
     /// The association is gone (see the [`Event::Closed`] reason); every call fails.
     Terminated,
 }
@@ -27,9 +35,14 @@ pub enum CloseReason {
         /// The first error cause of the ABORT.
         cause: Option<CauseCode>,
     },
+    /// The SHUTDOWN sequence completed (either side started it).
+    Shutdown,
+    /// We aborted ([`Association::abort_with_reason`](super::Association::abort_with_reason)).
+    LocalAbort,
     /// INIT or COOKIE ECHO went unanswered Max.Init.Retransmits times.
     HandshakeTimeout,
-    /// DATA went unacknowledged Association.Max.Retrans times in a row.
+    /// DATA, SHUTDOWN or HEARTBEAT went unacknowledged Association.Max.Retrans times in a
+    /// row.
     RetransmissionLimit,
     /// The peer broke the protocol (we sent an ABORT); the text says how.
     ProtocolViolation(&'static str),
@@ -66,6 +79,9 @@ pub enum Error {
     /// The association is terminated.
     #[error("the association is closed")]
     Closed,
+    /// A shutdown is under way: no new messages.
+    #[error("the association is shutting down")]
+    ShuttingDown,
     /// `connect` was called when the association was not in the CLOSED state.
     #[error("the association is already opening or open")]
     AlreadyConnecting,

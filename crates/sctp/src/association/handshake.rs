@@ -329,5 +329,6 @@ impl Association {
         self.handshake = Handshake::default();
         self.state = State::Established;
         self.events.push_back(Event::Connected);
+        self.arm_heartbeat(self.now);
     }
 }

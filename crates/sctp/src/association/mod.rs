@@ -21,10 +21,11 @@
 //!   section 6.3 (Karn's rule), fast retransmit on three miss indications (section
 //!   7.2.4), slow start and congestion avoidance (section 7.2), SACK and DATA bundling,
 //!   a bounded send buffer;
-//! - HEARTBEAT ACK replies, ABORT received (with the T bit rules) and sent on protocol
-//!   violations, Association.Max.Retrans.
+//! - the SHUTDOWN sequence with T2-shutdown (section 9.2), ABORT received (with the T
+//!   bit rules), sent on protocol violations and on request (section 9.1), HEARTBEAT
+//!   probes when idle with RTT measurement (section 8.3), Association.Max.Retrans.
 //!
-//! Left out for now: the SHUTDOWN sequence, sending HEARTBEATs, FORWARD TSN (RFC 3758)
+//! Left out for now: FORWARD TSN (RFC 3758)
 //! and RE-CONFIG (RFC 6525) processing (both are advertised in INIT for later phases but
 //! ignored when received), I-DATA (RFC 8260), restart of a peer (section 5.2.4 case A,
 //! whose COOKIE ECHO is dropped), ECN, and stream scheduling (messages leave in the order
@@ -39,6 +40,7 @@ mod event;
 mod handshake;
 mod recv;
 mod send;
+mod shutdown;
 #[cfg(test)]
 mod tests;
 mod timers;
@@ -83,6 +85,9 @@ pub struct Association {
     epoch: Instant,
     /// The time of the latest input or command, used to stamp transmissions.
     now: Instant,
+    rng: Rng,
+    /// The nonce of the HEARTBEAT awaiting its ACK.
+    heartbeat_nonce: Option<u64>,
     cookie_key: ring::hmac::Key,
     my_tag: u32,
     my_initial_tsn: u32,
@@ -125,6 +130,8 @@ impl Association {
             state: State::Closed,
             epoch: now,
             now,
+            rng,
+            heartbeat_nonce: None,
             cookie_key,
             my_tag,
             my_initial_tsn,
@@ -244,8 +251,13 @@ impl Association {
         ordered: bool,
     ) -> Result<(), Error> {
         self.now = self.now.max(now);
-        if self.state == State::Terminated {
-            return Err(Error::Closed);
+        match self.state {
+            State::Terminated => return Err(Error::Closed),
+            State::ShutdownPending
+            | State::ShutdownSent
+            | State::ShutdownReceived
+            | State::ShutdownAckSent => return Err(Error::ShuttingDown),
+            _ => {}
         }
         if data.is_empty() {
             return Err(Error::EmptyMessage);
@@ -280,6 +292,7 @@ impl Association {
     /// returns an error.
     pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) -> Result<(), Error> {
         if self.state == State::Terminated {
+            self.answer_out_of_the_blue(packet);
             return Err(Error::Closed);
         }
         self.now = self.now.max(now);
@@ -345,6 +358,12 @@ impl Association {
                 break;
             }
         }
+        if matches!(self.state, State::ShutdownPending | State::ShutdownReceived) {
+            self.progress_shutdown(now);
+        }
+        if had_data && self.state == State::ShutdownSent {
+            self.on_data_while_shutdown_sent(now);
+        }
         if had_data && self.state != State::Terminated {
             self.receiver
                 .after_packet(now, &mut self.timers, &self.config);
@@ -360,10 +379,17 @@ impl Association {
         raw: crate::RawChunk<'_>,
         had_data: &mut bool,
     ) -> bool {
-        let established = self.state == State::Established;
+        let receiving = matches!(
+            self.state,
+            State::Established | State::ShutdownPending | State::ShutdownSent
+        );
+        let sending = matches!(
+            self.state,
+            State::Established | State::ShutdownPending | State::ShutdownReceived
+        );
         match chunk {
             Chunk::Data(data) => {
-                if !established {
+                if !receiving {
                     self.stats.dropped_out_of_state += 1;
                     return true;
                 }
@@ -399,7 +425,7 @@ impl Association {
                 }
             }
             Chunk::Sack(sack) => {
-                if established {
+                if sending {
                     let progressed =
                         self.sender
                             .on_sack(now, &sack, &mut self.rtt, &mut self.timers);
@@ -424,6 +450,16 @@ impl Association {
                 return false;
             }
             Chunk::Error(err) => self.on_error(now, &err),
+            Chunk::HeartbeatAck(ack) => self.on_heartbeat_ack(now, &ack),
+            Chunk::Shutdown(s) => self.on_shutdown(now, s),
+            Chunk::ShutdownAck => {
+                self.on_shutdown_ack();
+                return false;
+            }
+            Chunk::ShutdownComplete(_) => {
+                self.on_shutdown_complete();
+                return false;
+            }
             Chunk::Init(_) => {
                 // INIT bundled with other chunks violates section 6.10; drop the rest.
                 self.stats.dropped_malformed += 1;
@@ -440,7 +476,7 @@ impl Association {
                 }
                 return action.skips();
             }
-            // HEARTBEAT ACK, SHUTDOWN*, FORWARD TSN, RE-CONFIG, I-DATA: not in phase 1.
+            // FORWARD TSN, RE-CONFIG, I-DATA: not in phase 1.
             _ => {}
         }
         true
@@ -470,6 +506,12 @@ impl Association {
             self.timers.stop(Timer::DelayedAck);
             self.receiver.request_sack();
         }
+        if self.timers.expired(Timer::T2Shutdown, now) {
+            self.on_t2_expiry(now);
+        }
+        if self.timers.expired(Timer::Heartbeat, now) {
+            self.on_heartbeat_timer(now);
+        }
     }
 
     // ---- outputs ----
@@ -483,7 +525,14 @@ impl Association {
             self.stats.packets_sent += 1;
             return Some(p);
         }
-        if self.state != State::Established {
+        if !matches!(
+            self.state,
+            State::Established
+                | State::ShutdownPending
+                | State::ShutdownReceived
+                | State::ShutdownSent
+                | State::ShutdownAckSent
+        ) {
             return None;
         }
         let mut buf = vec![0u8; self.config.mtu];

@@ -147,7 +147,7 @@ impl Receiver {
     }
 
     /// The cumulative TSN (wire form).
-    #[cfg(test)]
+    #[inline]
     pub(super) fn cumulative_tsn(&self) -> u32 {
         self.cum as u32
     }

@@ -127,6 +127,28 @@ impl Sender {
     }
 
     #[inline]
+    pub(super) fn flight_size(&self) -> usize {
+        self.flight
+    }
+
+    /// A cumulative ack without a SACK (the one a SHUTDOWN carries).
+    pub(super) fn on_cumulative_ack(
+        &mut self,
+        now: Instant,
+        cumulative_tsn_ack: u32,
+        rtt: &mut RttEstimator,
+        timers: &mut Timers,
+    ) -> bool {
+        let sack = Sack {
+            cumulative_tsn_ack,
+            a_rwnd: (self.peer_rwnd + self.flight).min(u32::MAX as usize) as u32,
+            gap_ack_blocks: crate::Items::EMPTY,
+            duplicate_tsns: crate::Items::EMPTY,
+        };
+        self.on_sack(now, &sack, rtt, timers)
+    }
+
+    #[inline]
     pub(super) fn cwnd(&self) -> usize {
         self.cwnd
     }

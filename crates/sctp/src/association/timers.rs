@@ -12,9 +12,13 @@ pub(super) enum Timer {
     T3Rtx = 1,
     /// The delayed SACK timer (section 6.2).
     DelayedAck = 2,
+    /// T2-shutdown: retransmission of SHUTDOWN or SHUTDOWN ACK (section 9.2).
+    T2Shutdown = 3,
+    /// The heartbeat timer (section 8.3).
+    Heartbeat = 4,
 }
 
-const TIMER_COUNT: usize = 3;
+const TIMER_COUNT: usize = 5;
 
 /// One deadline per [`Timer`]; the next wake-up is the earliest.
 #[derive(Debug, Default, Clone)]

@@ -58,6 +58,8 @@ fn config(seed: u64) -> Config {
         // Above the 200 ms delayed SACK, or T3 would fire before a lone packet's SACK.
         rto_min: Duration::from_millis(300),
         rto_initial: Duration::from_millis(300),
+        // Off so that idle pairs go quiet; the heartbeat tests turn them on.
+        heartbeat_interval: None,
         ..Config::default()
     }
 }
@@ -680,3 +682,4 @@ fn fast_retransmit_recovers_a_single_loss_without_timeout() {
 }
 
 mod hostile;
+mod shutdown;
