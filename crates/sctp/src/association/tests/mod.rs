@@ -79,6 +79,8 @@ struct Pair {
     packets: usize,
     /// Drop everything sent by a (true) or b (false) when set.
     blackhole: Option<bool>,
+    /// Every packet sent (from a?, bytes), when recording.
+    log: Option<Vec<(bool, Vec<u8>)>>,
 }
 
 impl Pair {
@@ -96,6 +98,7 @@ impl Pair {
             max_packet: 0,
             packets: 0,
             blackhole: None,
+            log: None,
         }
     }
 
@@ -127,6 +130,9 @@ impl Pair {
     fn send(&mut self, from_a: bool, packet: &[u8]) {
         self.max_packet = self.max_packet.max(packet.len());
         self.packets += 1;
+        if let Some(log) = &mut self.log {
+            log.push((from_a, packet.to_vec()));
+        }
         if self.blackhole == Some(from_a) {
             return;
         }
