@@ -59,6 +59,19 @@ impl Fragment {
     }
 }
 
+/// A message whose fragments have so far all arrived in order with nothing received
+/// beyond them: they are appended straight into one buffer instead of the fragment map.
+#[derive(Debug)]
+struct Partial {
+    stream: u16,
+    ssn: u16,
+    unordered: bool,
+    ppid: Ppid,
+    data: Vec<u8>,
+    /// The TSN that continues it.
+    next_tsn: u64,
+}
+
 #[derive(Debug)]
 struct InStream {
     /// Next SSN to deliver, unwrapped (starts at 0x1_0000 so unwrapping never underflows).
@@ -92,6 +105,7 @@ pub(super) struct Receiver {
     /// Disjoint sorted ranges received above `cum + 1`.
     ranges: Vec<(u64, u64)>,
     fragments: BTreeMap<u64, Fragment>,
+    partial: Option<Partial>,
     streams: Vec<InStream>,
     used: usize,
     held: usize,
@@ -111,6 +125,7 @@ impl Receiver {
             cum: 1 << 32,
             ranges: Vec::new(),
             fragments: BTreeMap::new(),
+            partial: None,
             streams: Vec::new(),
             used: 0,
             held: 0,
@@ -128,6 +143,7 @@ impl Receiver {
         self.cum = (1 << 32) + u64::from(initial_tsn.wrapping_sub(1));
         self.ranges.clear();
         self.fragments.clear();
+        self.partial = None;
         self.streams.clear();
         self.dups.clear();
         self.packets_unacked = 0;
@@ -236,6 +252,45 @@ impl Receiver {
 
     fn store(&mut self, t: u64, data: &Data<'_>, events: &mut VecDeque<Event>) -> DataOutcome {
         let len = data.user_data.len();
+        // Nothing was received beyond `t`: the in-order fast path applies.
+        let in_order = self.cum == t && self.ranges.is_empty();
+        if let Some(p) = &mut self.partial {
+            let continues = t == p.next_tsn
+                && !data.beginning
+                && p.stream == data.stream_id
+                && p.unordered == data.unordered
+                && (p.unordered || p.ssn == data.ssn);
+            if continues && in_order {
+                if p.data.len() + len > self.max_message_size {
+                    return DataOutcome::TooLarge;
+                }
+                p.data.extend_from_slice(data.user_data);
+                p.next_tsn += 1;
+                self.used += len;
+                if data.ending
+                    && let Some(p) = self.partial.take()
+                {
+                    self.deliver(p.stream, p.ssn, p.unordered, p.ppid, p.data, events);
+                }
+                return DataOutcome::Ok;
+            }
+            self.flush_partial();
+        }
+        if in_order && data.beginning && !data.ending {
+            let mut buf = Vec::with_capacity((len * 16).min(self.max_message_size));
+            buf.extend_from_slice(data.user_data);
+            self.partial = Some(Partial {
+                stream: data.stream_id,
+                ssn: data.ssn,
+                unordered: data.unordered,
+                ppid: data.ppid,
+                data: buf,
+                next_tsn: t + 1,
+            });
+            self.used += len;
+            self.held += 1;
+            return DataOutcome::Ok;
+        }
         if data.beginning && data.ending {
             self.used += len;
             self.held += 1;
@@ -278,6 +333,27 @@ impl Receiver {
             return self.try_assemble(t, events);
         }
         DataOutcome::Ok
+    }
+
+    /// Moves the in-order partial message into the fragment map as one fragment keyed
+    /// by its last TSN and marked as the beginning, so the map path can finish it.
+    fn flush_partial(&mut self) {
+        if let Some(p) = self.partial.take() {
+            let run_len = p.data.len();
+            self.fragments.insert(
+                p.next_tsn - 1,
+                Fragment {
+                    stream: p.stream,
+                    ssn: p.ssn,
+                    unordered: p.unordered,
+                    beginning: true,
+                    ending: false,
+                    ppid: p.ppid,
+                    data: p.data,
+                    run_len,
+                },
+            );
+        }
     }
 
     /// Delivers the message around fragment `t` if all its fragments are here.

@@ -37,7 +37,9 @@ enum ChunkState {
 
 #[derive(Debug)]
 struct OutChunk {
-    data: Vec<u8>,
+    /// Where the user data sits in the byte stream of [`Sender::bytes`].
+    offset: u64,
+    len: usize,
     ppid: Ppid,
     stream: u16,
     ssn: u16,
@@ -57,6 +59,10 @@ struct OutChunk {
 pub(super) struct Sender {
     /// TSN `base_tsn + i` is `chunks[i]`; `base_tsn - 1` is the cumulative ack point.
     chunks: VecDeque<OutChunk>,
+    /// All queued user data, one copy, freed from the front as the cumulative ack
+    /// advances; `bytes_base` is the stream offset of its first byte.
+    bytes: VecDeque<u8>,
+    bytes_base: u64,
     base_tsn: u32,
     /// Index of the first chunk never sent.
     next_new: usize,
@@ -86,6 +92,8 @@ impl Sender {
         let mtu = config.mtu;
         Self {
             chunks: VecDeque::new(),
+            bytes: VecDeque::new(),
+            bytes_base: 0,
             base_tsn: initial_tsn,
             next_new: 0,
             lost: VecDeque::new(),
@@ -170,7 +178,8 @@ impl Sender {
         let count = data.len().div_ceil(self.max_payload);
         for (i, part) in data.chunks(self.max_payload).enumerate() {
             self.chunks.push_back(OutChunk {
-                data: part.to_vec(),
+                offset: self.bytes_base + self.bytes.len() as u64 + (i * self.max_payload) as u64,
+                len: part.len(),
                 ppid,
                 stream,
                 ssn,
@@ -185,6 +194,7 @@ impl Sender {
                 lost_fast: false,
             });
         }
+        self.bytes.extend(data);
         self.buffered += data.len();
         self.unsent_per_stream[index] += data.len();
     }
@@ -206,7 +216,7 @@ impl Sender {
         }
         self.chunks
             .get(self.next_new)
-            .is_some_and(|c| self.new_data_allowed(c.data.len()))
+            .is_some_and(|c| self.new_data_allowed(c.len))
     }
 
     fn chunk(&self, tsn: u32) -> Option<&OutChunk> {
@@ -238,7 +248,7 @@ impl Sender {
             if !bypass && self.flight >= self.cwnd {
                 break;
             }
-            if !write_data(builder, tsn, c) {
+            if !write_data(builder, tsn, c, &self.bytes, self.bytes_base) {
                 break;
             }
             c.state = ChunkState::InFlight;
@@ -255,7 +265,7 @@ impl Sender {
             } else {
                 stats.timeout_retransmits += 1;
             }
-            self.flight += c.data.len();
+            self.flight += c.len;
             if self.rtt_probe.is_some_and(|(t, _)| t == tsn) {
                 self.rtt_probe = None;
             }
@@ -264,14 +274,14 @@ impl Sender {
         }
         if self.lost.is_empty() {
             while let Some(c) = self.chunks.get_mut(self.next_new) {
-                let len = c.data.len();
+                let len = c.len;
                 let allowed =
                     self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0);
                 if !allowed {
                     break;
                 }
                 let tsn = self.base_tsn.wrapping_add(self.next_new as u32);
-                if !write_data(builder, tsn, c) {
+                if !write_data(builder, tsn, c, &self.bytes, self.bytes_base) {
                     break;
                 }
                 c.state = ChunkState::InFlight;
@@ -318,6 +328,7 @@ impl Sender {
         let mut bytes_acked = 0usize;
         let mut htna: Option<u32> = None;
         let mut progressed = false;
+        let mut freed = 0usize;
         while tsn_le(self.base_tsn, cum) {
             let Some(c) = self.chunks.pop_front() else {
                 break;
@@ -325,12 +336,12 @@ impl Sender {
             let tsn = self.base_tsn;
             match c.state {
                 ChunkState::InFlight => {
-                    self.flight -= c.data.len();
-                    bytes_acked += c.data.len();
+                    self.flight -= c.len;
+                    bytes_acked += c.len;
                     htna = Some(tsn);
                 }
                 ChunkState::GapAcked => self.gap_acked -= 1,
-                ChunkState::Lost => bytes_acked += c.data.len(),
+                ChunkState::Lost => bytes_acked += c.len,
                 ChunkState::Unsent => {}
             }
             if let Some((t, at)) = self.rtt_probe
@@ -341,11 +352,14 @@ impl Sender {
                 }
                 self.rtt_probe = None;
             }
-            self.buffered -= c.data.len();
+            self.buffered -= c.len;
+            freed += c.len;
             self.base_tsn = self.base_tsn.wrapping_add(1);
             self.next_new -= 1;
             progressed = true;
         }
+        self.bytes.drain(..freed);
+        self.bytes_base += freed as u64;
         let has_blocks = !sack.gap_ack_blocks.is_empty();
         if has_blocks || self.gap_acked > 0 {
             self.walk_gap_blocks(sack, &mut bytes_acked, &mut htna);
@@ -409,14 +423,14 @@ impl Sender {
             let c = &mut self.chunks[i];
             match (acked, c.state) {
                 (true, ChunkState::InFlight) => {
-                    self.flight -= c.data.len();
-                    *bytes_acked += c.data.len();
+                    self.flight -= c.len;
+                    *bytes_acked += c.len;
                     c.state = ChunkState::GapAcked;
                     self.gap_acked += 1;
                     *htna = Some(tsn);
                 }
                 (true, ChunkState::Lost) => {
-                    *bytes_acked += c.data.len();
+                    *bytes_acked += c.len;
                     c.state = ChunkState::GapAcked;
                     self.gap_acked += 1;
                     *htna = Some(tsn);
@@ -425,7 +439,7 @@ impl Sender {
                     // Reneged (section 6.2.1 D iv): back in flight, T3 will resend it.
                     c.state = ChunkState::InFlight;
                     self.gap_acked -= 1;
-                    self.flight += c.data.len();
+                    self.flight += c.len;
                 }
                 _ => {}
             }
@@ -447,7 +461,7 @@ impl Sender {
                 c.state = ChunkState::Lost;
                 c.fast_retransmitted = true;
                 c.lost_fast = true;
-                self.flight -= c.data.len();
+                self.flight -= c.len;
                 let tsn = self.base_tsn.wrapping_add(i as u32);
                 let base = self.base_tsn;
                 let at = self
@@ -497,7 +511,13 @@ impl Sender {
 }
 
 /// Writes one DATA chunk; false if it does not fit.
-fn write_data(builder: &mut PacketBuilder<'_>, tsn: u32, c: &OutChunk) -> bool {
+fn write_data(
+    builder: &mut PacketBuilder<'_>,
+    tsn: u32,
+    c: &OutChunk,
+    bytes: &VecDeque<u8>,
+    bytes_base: u64,
+) -> bool {
     let header = Data {
         immediate: false,
         unordered: c.unordered,
@@ -509,11 +529,27 @@ fn write_data(builder: &mut PacketBuilder<'_>, tsn: u32, c: &OutChunk) -> bool {
         ppid: c.ppid,
         user_data: &[],
     };
-    match builder.push_data_header(&header, c.data.len()) {
+    match builder.push_data_header(&header, c.len) {
         Ok(room) => {
-            room.copy_from_slice(&c.data);
+            copy_out(bytes, (c.offset - bytes_base) as usize, room);
             true
         }
         Err(_) => false,
+    }
+}
+
+/// Copies `dst.len()` bytes starting at `at` out of the ring (two memcpys at most).
+fn copy_out(bytes: &VecDeque<u8>, at: usize, dst: &mut [u8]) {
+    let (front, back) = bytes.as_slices();
+    let n = dst.len();
+    if at + n <= front.len() {
+        dst.copy_from_slice(&front[at..at + n]);
+    } else if at >= front.len() {
+        let at = at - front.len();
+        dst.copy_from_slice(&back[at..at + n]);
+    } else {
+        let (a, b) = dst.split_at_mut(front.len() - at);
+        a.copy_from_slice(&front[at..]);
+        b.copy_from_slice(&back[..b.len()]);
     }
 }
