@@ -3,6 +3,8 @@
 //!
 //! `cargo run --release -p strata-sctp --example assoc_speed [message_len] [total_mib]`
 
+#![allow(clippy::print_stdout)]
+
 use std::time::{Duration, Instant};
 
 use strata_sctp::association::{Association, Config, Event};
