@@ -535,22 +535,25 @@ impl Association {
         ) {
             return None;
         }
+        let data_ready = self.sender.has_sendable();
+        let sack = self.receiver.sack_due(data_ready);
+        if !sack && !data_ready {
+            return None;
+        }
         let mut buf = vec![0u8; self.config.mtu];
         let header = self.header(self.peer_tag);
         let mut builder = PacketBuilder::new(&mut buf, header).ok()?;
-        let data_ready = self.sender.has_sendable();
-        if self.receiver.sack_due(data_ready) {
+        if sack {
             self.receiver.write_sack(&mut builder);
             self.timers.stop(Timer::DelayedAck);
         }
-        let sent = self.sender.fill(
+        self.sender.fill(
             now,
             &mut builder,
             &mut self.stats,
             self.rtt.rto(),
             &mut self.timers,
         );
-        let _ = sent;
         if builder.is_empty() {
             return None;
         }

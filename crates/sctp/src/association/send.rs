@@ -232,7 +232,7 @@ impl Sender {
         stats: &mut Stats,
         rto: std::time::Duration,
         timers: &mut Timers,
-    ) -> bool {
+    ) {
         let mut sent = false;
         let bypass = std::mem::take(&mut self.fast_rtx_bypass);
         while let Some(&tsn) = self.lost.front() {
@@ -302,7 +302,6 @@ impl Sender {
         if sent && timers.get(Timer::T3Rtx).is_none() {
             timers.set(Timer::T3Rtx, now + rto);
         }
-        sent
     }
 
     /// Processes a SACK (sections 6.2.1, 7.2.1 to 7.2.4). Returns whether the cumulative
