@@ -46,9 +46,18 @@ pub struct Config {
     /// Whether received packets must carry a correct CRC32c (default true). Over DTLS a
     /// receiver may skip the check (RFC 8261 section 4); we always send a correct one.
     pub verify_checksum: bool,
-    /// Seed of the PRNG behind tags, initial TSN and cookie secret. Pass CSPRNG output in
-    /// production.
+    /// Seed of the PRNG behind tags, initial TSN and cookie secret. `Config::default()`
+    /// draws it from the operating system's CSPRNG, so secrets are unpredictable unless a
+    /// caller (a test) sets a fixed seed for a repeatable run.
     pub seed: u64,
+}
+
+/// 64 bits from the OS generator; 0 only if the platform has no generator at all.
+fn os_seed() -> u64 {
+    use ring::rand::SecureRandom as _;
+    let mut bytes = [0u8; 8];
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    u64::from_le_bytes(bytes)
 }
 
 impl Default for Config {
@@ -71,7 +80,7 @@ impl Default for Config {
             heartbeat_interval: Some(Duration::from_secs(30)),
             sack_delay: Duration::from_millis(200),
             verify_checksum: true,
-            seed: 0,
+            seed: os_seed(),
         }
     }
 }
