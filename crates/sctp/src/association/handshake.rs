@@ -129,6 +129,7 @@ impl Association {
         put_u16(&mut c, 20, peer.outbound_streams);
         put_u16(&mut c, 22, peer.inbound_streams);
         c[24..32].copy_from_slice(&self.now_ms(now).to_be_bytes());
+        c[36] = u8::from(peer.forward_tsn);
         let life = self
             .config
             .valid_cookie_life
@@ -160,6 +161,7 @@ impl Association {
                 a_rwnd: u32_at(body, 16),
                 outbound_streams: u16_at(body, 20),
                 inbound_streams: u16_at(body, 22),
+                forward_tsn: body[36] & 1 != 0,
             },
             expires_ms: created.saturating_add(u64::from(u32_at(body, 32))),
         })
@@ -192,6 +194,10 @@ impl Association {
             a_rwnd: init.a_rwnd,
             outbound_streams: init.outbound_streams,
             inbound_streams: init.inbound_streams,
+            forward_tsn: init
+                .params
+                .iter()
+                .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
         };
         let cookie = self.make_cookie(now, &peer, preservative);
         // Section 5.2.1: in COOKIE-WAIT / COOKIE-ECHOED the INIT ACK repeats our INIT's
@@ -237,6 +243,10 @@ impl Association {
             a_rwnd: ack.a_rwnd,
             outbound_streams: ack.outbound_streams,
             inbound_streams: ack.inbound_streams,
+            forward_tsn: ack
+                .params
+                .iter()
+                .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
         });
         self.handshake.cookie.clear();
         self.handshake.cookie.extend_from_slice(cookie);
@@ -322,6 +332,8 @@ impl Association {
         self.inbound_streams = self.config.inbound_streams.min(peer.outbound_streams);
         self.receiver.reset(peer.initial_tsn);
         self.sender.set_peer_rwnd(peer.a_rwnd);
+        // RFC 3758 section 3.3: both ends advertised Forward-TSN-Supported (we always do).
+        self.sender.set_partial_reliability(peer.forward_tsn);
     }
 
     fn establish(&mut self) {

@@ -23,11 +23,12 @@
 //!   a bounded send buffer;
 //! - the SHUTDOWN sequence with T2-shutdown (section 9.2), ABORT received (with the T
 //!   bit rules), sent on protocol violations and on request (section 9.1), HEARTBEAT
-//!   probes when idle with RTT measurement (section 8.3), Association.Max.Retrans.
+//!   probes when idle with RTT measurement (section 8.3), Association.Max.Retrans;
+//! - partial reliability (RFC 3758 sections 3.5 and 3.6): per-message retransmission
+//!   and lifetime limits ([`SendOptions`]), abandoning, FORWARD TSN sent and received.
 //!
-//! Left out for now: FORWARD TSN (RFC 3758)
-//! and RE-CONFIG (RFC 6525) processing (both are advertised in INIT for later phases but
-//! ignored when received), I-DATA (RFC 8260), restart of a peer (section 5.2.4 case A,
+//! Left out for now: RE-CONFIG (RFC 6525) processing (advertised in INIT but ignored
+//! when received), I-DATA (RFC 8260), restart of a peer (section 5.2.4 case A,
 //! whose COOKIE ECHO is dropped), ECN, and stream scheduling (messages leave in the order
 //! they were sent, whatever their stream).
 //!
@@ -55,6 +56,7 @@ use crate::{Chunk, ChunkType, CommonHeader, Items, PacketBuilder, SctpPacket};
 pub use config::Config;
 pub use event::{CloseReason, Error, Event, State, Stats};
 use recv::Receiver;
+pub use send::SendOptions;
 use send::Sender;
 use timers::{Rng, RttEstimator, Timer, Timers};
 
@@ -70,6 +72,8 @@ pub(crate) struct PeerInit {
     pub(crate) a_rwnd: u32,
     pub(crate) outbound_streams: u16,
     pub(crate) inbound_streams: u16,
+    /// The peer advertised Forward-TSN-Supported (RFC 3758 section 3.3.1).
+    pub(crate) forward_tsn: bool,
 }
 
 /// An SCTP association; see the module docs for the calling contract.
@@ -239,9 +243,10 @@ impl Association {
         }
     }
 
-    /// Queues a user message. Messages may be queued before the handshake completes;
-    /// they leave once it does. Fails with [`Error::SendBufferFull`] rather than growing
-    /// past `send_buffer`.
+    /// Queues a reliable user message (shorthand for [`Association::send_with`] with
+    /// only `ordered` set). Messages may be queued before the handshake completes; they
+    /// leave once it does. Fails with [`Error::SendBufferFull`] rather than growing past
+    /// `send_buffer`.
     pub fn send(
         &mut self,
         now: Instant,
@@ -249,6 +254,23 @@ impl Association {
         ppid: Ppid,
         data: &[u8],
         ordered: bool,
+    ) -> Result<(), Error> {
+        let options = SendOptions {
+            ordered,
+            ..SendOptions::default()
+        };
+        self.send_with(now, stream, ppid, data, options)
+    }
+
+    /// Queues a user message with per-message options, among them the partial
+    /// reliability policies of RFC 3758 (see [`SendOptions`]).
+    pub fn send_with(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        ppid: Ppid,
+        data: &[u8],
+        options: SendOptions,
     ) -> Result<(), Error> {
         self.now = self.now.max(now);
         match self.state {
@@ -281,7 +303,7 @@ impl Association {
                 limit: self.config.send_buffer,
             });
         }
-        self.sender.enqueue(stream, ppid, data, ordered);
+        self.sender.enqueue(now, stream, ppid, data, &options);
         Ok(())
     }
 
@@ -476,7 +498,16 @@ impl Association {
                 }
                 return action.skips();
             }
-            // FORWARD TSN, RE-CONFIG, I-DATA: not in phase 1.
+            Chunk::ForwardTsn(fwd) => {
+                if !receiving {
+                    self.stats.dropped_out_of_state += 1;
+                    return true;
+                }
+                *had_data = true;
+                self.receiver
+                    .on_forward_tsn(&fwd, self.inbound_streams, &mut self.events);
+            }
+            // RE-CONFIG, I-DATA: not implemented.
             _ => {}
         }
         true
@@ -535,14 +566,21 @@ impl Association {
         ) {
             return None;
         }
+        self.sender.abandon_expired(now);
         let data_ready = self.sender.has_sendable();
+        let forward = self.sender.forward_tsn_due();
         let sack = self.receiver.sack_due(data_ready);
-        if !sack && !data_ready {
+        if !sack && !data_ready && !forward {
             return None;
         }
         let mut buf = vec![0u8; self.config.mtu];
         let header = self.header(self.peer_tag);
         let mut builder = PacketBuilder::new(&mut buf, header).ok()?;
+        if forward {
+            let rto = self.rtt.rto();
+            self.sender
+                .write_forward_tsn(now, &mut builder, rto, &mut self.timers);
+        }
         if sack {
             self.receiver.write_sack(&mut builder);
             self.timers.stop(Timer::DelayedAck);

@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::timers::{Timer, Timers};
 use super::{Config, Event};
-use crate::chunk::{Data, GapAckBlock, Ppid, Sack};
+use crate::chunk::{Data, ForwardTsn, GapAckBlock, Ppid, Sack};
 use crate::{Chunk, Items, PacketBuilder};
 
 /// Most disjoint ranges of TSNs received above the cumulative TSN.
@@ -459,6 +459,83 @@ impl Receiver {
                 ordered: true,
             });
             s.next_ssn += 1;
+        }
+    }
+
+    /// Handles a FORWARD TSN chunk (RFC 3758 section 3.6): moves the cumulative TSN,
+    /// drops reassembly state for the skipped TSNs, and advances the listed ordered
+    /// streams past the skipped SSNs, delivering messages that were waiting for them.
+    pub(super) fn on_forward_tsn(
+        &mut self,
+        fwd: &ForwardTsn<'_>,
+        inbound_streams: u16,
+        events: &mut VecDeque<Event>,
+    ) {
+        let new = self.unwrap_tsn(fwd.new_cumulative_tsn);
+        self.sack_now = true;
+        if new <= self.cum {
+            return;
+        }
+        self.cum = new;
+        let below = self.ranges.partition_point(|r| r.1 <= new);
+        self.ranges.drain(..below);
+        if let Some(first) = self.ranges.first_mut()
+            && first.0 <= new + 1
+        {
+            self.cum = first.1;
+            self.ranges.remove(0);
+        }
+        let rest = self.fragments.split_off(&(new + 1));
+        for f in std::mem::replace(&mut self.fragments, rest).into_values() {
+            self.used -= f.data.len();
+            self.held -= 1;
+        }
+        if let Some(p) = self.partial.take() {
+            if p.next_tsn > new + 1 {
+                self.partial = Some(p);
+            } else {
+                self.used -= p.data.len();
+                self.held -= 1;
+            }
+        }
+        for entry in fwd.streams.iter() {
+            if entry.stream_id >= inbound_streams {
+                continue;
+            }
+            let index = usize::from(entry.stream_id);
+            if self.streams.len() <= index {
+                self.streams.resize_with(index + 1, InStream::default);
+            }
+            let s = &mut self.streams[index];
+            let u = s.unwrap_ssn(entry.ssn);
+            if u < s.next_ssn {
+                continue;
+            }
+            // Complete messages up to the skipped SSN are delivered in order, then the
+            // stream continues after it.
+            let rest = s.waiting.split_off(&(u + 1));
+            for (_, (ppid, data)) in std::mem::replace(&mut s.waiting, rest) {
+                events.push_back(Event::Message {
+                    stream: entry.stream_id,
+                    ppid,
+                    data,
+                    ordered: true,
+                });
+            }
+            s.next_ssn = u + 1;
+            while let Some(e) = s.waiting.first_entry() {
+                if *e.key() != s.next_ssn {
+                    break;
+                }
+                let (ppid, data) = e.remove();
+                events.push_back(Event::Message {
+                    stream: entry.stream_id,
+                    ppid,
+                    data,
+                    ordered: true,
+                });
+                s.next_ssn += 1;
+            }
         }
     }
 

@@ -10,16 +10,22 @@
 //! O(newly acked); the miss-indication walk over the window happens only while there are
 //! gaps.
 //!
-//! Left out: Max.Burst, PMTU discovery (the MTU is fixed), stream scheduling, abandoning
-//! chunks (RFC 3758).
+//! Partial reliability (RFC 3758 section 3.5): messages sent with a retransmission limit
+//! or a lifetime are abandoned whole (every fragment) once past it, provided the peer
+//! advertised Forward-TSN-Supported; the Advanced.Peer.Ack.Point moves over the abandoned
+//! chunks at the front of the queue and a FORWARD TSN tells the peer, with the last
+//! skipped SSN of each ordered stream. The abandonment check walks the queue on each
+//! transmission opportunity while chunks with a policy are held.
+//!
+//! Left out: Max.Burst, PMTU discovery (the MTU is fixed), stream scheduling.
 
 use std::collections::VecDeque;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::timers::{RttEstimator, Timer, Timers};
 use super::{Config, Stats};
 use crate::PacketBuilder;
-use crate::chunk::{Data, Ppid, Sack};
+use crate::chunk::{Data, ForwardTsn, ForwardTsnStream, Ppid, Sack};
 use crate::packet::COMMON_HEADER_LEN;
 use crate::serial::{tsn_ge, tsn_gt, tsn_le, tsn_lt};
 
@@ -33,6 +39,35 @@ enum ChunkState {
     GapAcked,
     /// To be retransmitted; not in flight.
     Lost,
+    /// Abandoned (RFC 3758): never sent again, skipped with FORWARD TSN.
+    Abandoned,
+}
+
+/// Per-message delivery options for [`super::Association::send_with`].
+///
+/// The default is reliable and ordered. `max_retransmits` and `max_lifetime` make the
+/// message partially reliable (RFC 3758, the data channel's `maxRetransmits` and
+/// `maxPacketLifeTime`); they take effect only when the peer supports FORWARD TSN,
+/// otherwise the message is sent reliably.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SendOptions {
+    /// Deliver in order within the stream (false: the U bit).
+    pub ordered: bool,
+    /// Abandon the message when a chunk would need more than this many
+    /// retransmissions (0: sent once).
+    pub max_retransmits: Option<u16>,
+    /// Abandon the message when it is not acknowledged this long after `send_with`.
+    pub max_lifetime: Option<Duration>,
+}
+
+impl Default for SendOptions {
+    fn default() -> Self {
+        Self {
+            ordered: true,
+            max_retransmits: None,
+            max_lifetime: None,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -53,6 +88,15 @@ struct OutChunk {
     fast_retransmitted: bool,
     /// Marked lost by fast retransmit (vs T3), for the stats.
     lost_fast: bool,
+    /// RFC 3758 policies.
+    max_rtx: Option<u16>,
+    expires: Option<Instant>,
+}
+
+impl OutChunk {
+    fn has_policy(&self) -> bool {
+        self.max_rtx.is_some() || self.expires.is_some()
+    }
 }
 
 #[derive(Debug)]
@@ -85,6 +129,14 @@ pub(super) struct Sender {
     /// One RTT measurement at a time (TSN, time sent).
     rtt_probe: Option<(u32, Instant)>,
     gap_acked: usize,
+    /// Both ends support FORWARD TSN.
+    pr: bool,
+    /// Chunks held that carry a partial reliability policy.
+    pr_chunks: usize,
+    /// A FORWARD TSN should go out.
+    forward_due: bool,
+    /// Scratch list for FORWARD TSN stream entries.
+    forward_streams: Vec<ForwardTsnStream>,
 }
 
 impl Sender {
@@ -112,7 +164,16 @@ impl Sender {
             fast_rtx_bypass: false,
             rtt_probe: None,
             gap_acked: 0,
+            pr: false,
+            pr_chunks: 0,
+            forward_due: false,
+            forward_streams: Vec::new(),
         }
+    }
+
+    /// Enables abandoning (both ends support FORWARD TSN).
+    pub(super) fn set_partial_reliability(&mut self, on: bool) {
+        self.pr = on;
     }
 
     /// Sets the peer's initial a_rwnd (also the initial ssthresh, section 7.2.1).
@@ -162,7 +223,17 @@ impl Sender {
     }
 
     /// Fragments a message into chunks and numbers them.
-    pub(super) fn enqueue(&mut self, stream: u16, ppid: Ppid, data: &[u8], ordered: bool) {
+    pub(super) fn enqueue(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        ppid: Ppid,
+        data: &[u8],
+        options: &SendOptions,
+    ) {
+        let ordered = options.ordered;
+        let expires = options.max_lifetime.and_then(|l| now.checked_add(l));
+        let max_rtx = options.max_retransmits;
         let index = usize::from(stream);
         if self.next_ssn.len() <= index {
             self.next_ssn.resize(index + 1, 0);
@@ -192,7 +263,12 @@ impl Sender {
                 miss: 0,
                 fast_retransmitted: false,
                 lost_fast: false,
+                max_rtx,
+                expires,
             });
+        }
+        if max_rtx.is_some() || expires.is_some() {
+            self.pr_chunks += count;
         }
         self.bytes.extend(data);
         self.buffered += data.len();
@@ -216,7 +292,7 @@ impl Sender {
         }
         self.chunks
             .get(self.next_new)
-            .is_some_and(|c| self.new_data_allowed(c.len))
+            .is_some_and(|c| c.state == ChunkState::Abandoned || self.new_data_allowed(c.len))
     }
 
     fn chunk(&self, tsn: u32) -> Option<&OutChunk> {
@@ -230,7 +306,7 @@ impl Sender {
         now: Instant,
         builder: &mut PacketBuilder<'_>,
         stats: &mut Stats,
-        rto: std::time::Duration,
+        rto: Duration,
         timers: &mut Timers,
     ) {
         let mut sent = false;
@@ -274,6 +350,10 @@ impl Sender {
         }
         if self.lost.is_empty() {
             while let Some(c) = self.chunks.get_mut(self.next_new) {
+                if c.state == ChunkState::Abandoned {
+                    self.next_new += 1;
+                    continue;
+                }
                 let len = c.len;
                 let allowed =
                     self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0);
@@ -341,7 +421,10 @@ impl Sender {
                 }
                 ChunkState::GapAcked => self.gap_acked -= 1,
                 ChunkState::Lost => bytes_acked += c.len,
-                ChunkState::Unsent => {}
+                ChunkState::Unsent | ChunkState::Abandoned => {}
+            }
+            if c.has_policy() {
+                self.pr_chunks -= 1;
             }
             if let Some((t, at)) = self.rtt_probe
                 && t == tsn
@@ -390,7 +473,10 @@ impl Sender {
             self.partial_bytes_acked = 0;
         }
         self.peer_rwnd = (sack.a_rwnd as usize).saturating_sub(self.flight);
-        if self.flight == 0 {
+        // RFC 3758 section 3.5 C3: the peer is behind the Advanced.Peer.Ack.Point.
+        let behind = self.front_abandoned();
+        self.forward_due |= behind;
+        if self.flight == 0 && !behind {
             timers.stop(Timer::T3Rtx);
         } else if progressed || timers.get(Timer::T3Rtx).is_none() {
             timers.set(Timer::T3Rtx, now + rtt.rto());
@@ -500,6 +586,134 @@ impl Sender {
             }
         }
         self.flight = 0;
+        // A lost FORWARD TSN is repeated on T3-rtx (RFC 3758 section 3.5 A5).
+        self.forward_due |= self.front_abandoned();
+    }
+
+    fn front_abandoned(&self) -> bool {
+        self.chunks
+            .front()
+            .is_some_and(|c| c.state == ChunkState::Abandoned)
+    }
+
+    /// Abandons messages past their policy (RFC 3758 section 3.5 A1 to A3): a chunk to
+    /// be retransmitted more often than `max_retransmits` allows, or any chunk not yet
+    /// acknowledged past its lifetime, takes its whole message with it.
+    pub(super) fn abandon_expired(&mut self, now: Instant) {
+        if !self.pr || self.pr_chunks == 0 {
+            return;
+        }
+        let mut i = 0;
+        while i < self.chunks.len() {
+            let c = &self.chunks[i];
+            let over_rtx =
+                c.state == ChunkState::Lost && c.max_rtx.is_some_and(|n| c.tx_count > u32::from(n));
+            let expired = matches!(
+                c.state,
+                ChunkState::Unsent | ChunkState::InFlight | ChunkState::Lost
+            ) && c.expires.is_some_and(|e| e <= now);
+            i = if over_rtx || expired {
+                self.abandon_message(i) + 1
+            } else {
+                i + 1
+            };
+        }
+    }
+
+    /// Abandons every chunk of the message holding chunk `i`; returns its last index.
+    fn abandon_message(&mut self, i: usize) -> usize {
+        let mut first = i;
+        while first > 0 && !self.chunks[first].beginning {
+            first -= 1;
+        }
+        let mut last = i;
+        while last + 1 < self.chunks.len() && !self.chunks[last].ending {
+            last += 1;
+        }
+        for k in first..=last {
+            let c = &mut self.chunks[k];
+            match c.state {
+                ChunkState::InFlight => self.flight -= c.len,
+                ChunkState::GapAcked => self.gap_acked -= 1,
+                ChunkState::Unsent => {
+                    if let Some(u) = self.unsent_per_stream.get_mut(usize::from(c.stream)) {
+                        *u -= c.len;
+                    }
+                }
+                ChunkState::Lost | ChunkState::Abandoned => {}
+            }
+            c.state = ChunkState::Abandoned;
+        }
+        while self
+            .chunks
+            .get(self.next_new)
+            .is_some_and(|c| c.state == ChunkState::Abandoned)
+        {
+            self.next_new += 1;
+        }
+        if self.rtt_probe.is_some_and(|(t, _)| {
+            let k = t.wrapping_sub(self.base_tsn) as usize;
+            (first..=last).contains(&k)
+        }) {
+            self.rtt_probe = None;
+        }
+        self.forward_due |= self.front_abandoned();
+        last
+    }
+
+    /// Whether a FORWARD TSN is to be sent.
+    #[inline]
+    pub(super) fn forward_tsn_due(&self) -> bool {
+        self.forward_due
+    }
+
+    /// Writes the FORWARD TSN for the Advanced.Peer.Ack.Point (RFC 3758 section 3.5 C1
+    /// to C5), listing the last skipped SSN of each ordered stream. Starts T3-rtx if it
+    /// is not running, so a lost FORWARD TSN is repeated.
+    pub(super) fn write_forward_tsn(
+        &mut self,
+        now: Instant,
+        builder: &mut PacketBuilder<'_>,
+        rto: Duration,
+        timers: &mut Timers,
+    ) {
+        self.forward_due = false;
+        let max_entries = (builder.remaining().saturating_sub(8) / 4).min(256);
+        self.forward_streams.clear();
+        let mut skipped = 0usize;
+        for c in self.chunks.iter().take(self.next_new) {
+            if c.state != ChunkState::Abandoned {
+                break;
+            }
+            if !c.unordered {
+                let streams = &mut self.forward_streams;
+                if let Some(e) = streams.iter_mut().find(|e| e.stream_id == c.stream) {
+                    e.ssn = c.ssn;
+                } else if streams.len() < max_entries {
+                    streams.push(ForwardTsnStream {
+                        stream_id: c.stream,
+                        ssn: c.ssn,
+                    });
+                } else {
+                    break;
+                }
+            }
+            skipped += 1;
+        }
+        if skipped == 0 {
+            return;
+        }
+        let chunk = crate::Chunk::ForwardTsn(ForwardTsn {
+            new_cumulative_tsn: self.base_tsn.wrapping_add(skipped as u32).wrapping_sub(1),
+            streams: crate::Items::Slice(&self.forward_streams),
+        });
+        if builder.push(&chunk).is_err() {
+            self.forward_due = true;
+            return;
+        }
+        if timers.get(Timer::T3Rtx).is_none() {
+            timers.set(Timer::T3Rtx, now + rto);
+        }
     }
 
     /// Chunks held (sent or not), for bound checks in tests.

@@ -1,0 +1,136 @@
+//! Partial reliability (RFC 3758) in the pair harness: abandoned messages are skipped
+//! with FORWARD TSN, never delivered twice or out of order, and never stall the streams.
+
+use super::*;
+use crate::association::SendOptions;
+
+/// Message `n` on `stream`: its number then deterministic content.
+fn numbered(stream: u16, n: u32, len: usize) -> Vec<u8> {
+    let mut v = n.to_be_bytes().to_vec();
+    v.extend_from_slice(&payload(u64::from(stream) << 32 | u64::from(n), len));
+    v
+}
+
+fn number_of(stream: u16, data: &[u8]) -> u32 {
+    let n = u32::from_be_bytes(data[..4].try_into().unwrap());
+    assert_eq!(
+        data,
+        &numbered(stream, n, data.len() - 4)[..],
+        "corrupt message"
+    );
+    n
+}
+
+/// Stream 0 reliable ordered; 1 ordered with max_retransmits 0; 2 unordered with a
+/// lifetime; 3 ordered with a lifetime and multi-chunk messages.
+fn options(stream: u16) -> (SendOptions, usize) {
+    let lifetime = Some(Duration::from_millis(300));
+    match stream {
+        0 => (SendOptions::default(), 700),
+        1 => (
+            SendOptions {
+                max_retransmits: Some(0),
+                ..SendOptions::default()
+            },
+            300,
+        ),
+        2 => (
+            SendOptions {
+                ordered: false,
+                max_lifetime: lifetime,
+                ..SendOptions::default()
+            },
+            500,
+        ),
+        _ => (
+            SendOptions {
+                max_lifetime: lifetime,
+                ..SendOptions::default()
+            },
+            3000,
+        ),
+    }
+}
+
+fn partially_reliable(loss: f64, seed: u64) -> [usize; 4] {
+    let mut p = Pair::new(config(seed), config(seed + 1), Net::lossy(loss), seed);
+    p.connect();
+    let rounds = 400u32;
+    let mut sent = 0u32;
+    let mut next_send = p.now;
+    let mut steps = 0usize;
+    while sent < rounds {
+        if p.now >= next_send {
+            for stream in 0..4u16 {
+                let (opts, len) = options(stream);
+                p.a.send_with(
+                    p.now,
+                    stream,
+                    Ppid::BINARY,
+                    &numbered(stream, sent, len),
+                    opts,
+                )
+                .unwrap();
+            }
+            sent += 1;
+            next_send = p.now + Duration::from_millis(20);
+        }
+        assert!(p.step(), "went idle while sending");
+        steps += 1;
+        assert!(steps < 2_000_000);
+    }
+    // Let everything settle: reliable data must all arrive, the rest be skipped.
+    p.run_until(2_000_000, |p| {
+        p.a.buffered_bytes() == 0 && p.a.poll_timeout().is_none() && p.in_flight.is_empty()
+    });
+    assert!(p.a.is_established() && p.b.is_established());
+    assert_eq!(p.a.buffered_bytes(), 0, "sender still holds data: stalled");
+    assert_eq!(
+        p.b.receive_buffered(),
+        0,
+        "receiver still holds data: stalled"
+    );
+    let mut seen: [HashSet<u32>; 4] = Default::default();
+    let mut last: [Option<u32>; 4] = [None; 4];
+    for (stream, _, data, ordered) in Pair::messages(&p.b_events) {
+        let s = usize::from(stream);
+        let n = number_of(stream, data);
+        assert!(seen[s].insert(n), "stream {stream}: message {n} twice");
+        assert_eq!(ordered, stream != 2);
+        if ordered {
+            assert!(
+                last[s].is_none_or(|l| n > l),
+                "stream {stream}: {n} after {last:?}"
+            );
+            last[s] = Some(n);
+        }
+    }
+    assert_eq!(
+        seen[0].len(),
+        rounds as usize,
+        "reliable stream lost messages"
+    );
+    for (s, set) in seen.iter().enumerate().skip(1) {
+        assert!(
+            set.len() >= rounds as usize / 4,
+            "stream {s}: only {} of {rounds}",
+            set.len()
+        );
+    }
+    seen.map(|s| s.len())
+}
+
+#[test]
+fn partial_reliability_5_percent_loss() {
+    let got = partially_reliable(0.05, 21);
+    assert!(
+        got[1] < 400,
+        "max_retransmits 0 never abandoned anything: {got:?}"
+    );
+}
+
+#[test]
+fn partial_reliability_20_percent_loss() {
+    let got = partially_reliable(0.20, 22);
+    assert!(got[1] < 400 && got[3] < 400, "nothing abandoned: {got:?}");
+}
