@@ -134,3 +134,51 @@ fn partial_reliability_20_percent_loss() {
     let got = partially_reliable(0.20, 22);
     assert!(got[1] < 400 && got[3] < 400, "nothing abandoned: {got:?}");
 }
+
+/// An ordered message abandoned on its lifetime while the path is down is skipped with
+/// FORWARD TSN: the next message on its stream is delivered, the abandoned one never.
+#[test]
+fn abandoned_ordered_message_is_skipped_not_stalled() {
+    let mut p = Pair::new(config(5), config(6), Net::PERFECT, 5);
+    p.connect();
+    p.blackhole = Some(true);
+    let lifetime = SendOptions {
+        max_lifetime: Some(Duration::from_millis(200)),
+        ..SendOptions::default()
+    };
+    let old = numbered(1, 0, 2500);
+    p.a.send_with(p.now, 1, Ppid::BINARY, &old, lifetime)
+        .unwrap();
+    p.a.send(p.now, 0, Ppid::STRING, b"reliable", true).unwrap();
+    let start = p.now;
+    p.run_until(10_000, |p| p.now >= start + Duration::from_millis(700));
+    assert!(Pair::messages(&p.b_events).is_empty());
+    p.blackhole = None;
+    let new = numbered(1, 1, 100);
+    p.a.send_with(p.now, 1, Ppid::BINARY, &new, lifetime)
+        .unwrap();
+    p.run_until(100_000, |p| {
+        p.a.buffered_bytes() == 0 && p.a.poll_timeout().is_none() && p.in_flight.is_empty()
+    });
+    let got = Pair::messages(&p.b_events);
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert!(got.contains(&(0, Ppid::STRING, &b"reliable"[..], true)));
+    assert!(got.contains(&(1, Ppid::BINARY, &new[..], true)));
+    assert_eq!(p.a.buffered_bytes(), 0);
+    assert_eq!(p.b.receive_buffered(), 0);
+}
+
+/// Reliable messages (no policy) are never abandoned, however long the outage.
+#[test]
+fn reliable_messages_survive_an_outage() {
+    let mut p = Pair::new(config(7), config(8), Net::PERFECT, 7);
+    p.connect();
+    p.blackhole = Some(true);
+    p.a.send(p.now, 1, Ppid::BINARY, &numbered(1, 0, 2500), true)
+        .unwrap();
+    let start = p.now;
+    p.run_until(10_000, |p| p.now >= start + Duration::from_secs(2));
+    p.blackhole = None;
+    p.run_until(100_000, |p| !Pair::messages(&p.b_events).is_empty());
+    assert_eq!(Pair::messages(&p.b_events).len(), 1);
+}
