@@ -70,6 +70,26 @@ pub enum Event {
         /// Why.
         reason: CloseReason,
     },
+    /// The peer reset these incoming streams (RFC 6525 Outgoing SSN Reset Request; an
+    /// empty list means all): their SSNs restart at 0. A data channel on them is closed
+    /// by the peer.
+    StreamsReset {
+        /// The streams reset.
+        streams: Vec<u16>,
+    },
+    /// Our reset of these outgoing streams ([`super::Association::reset_streams`])
+    /// completed: their SSNs restart at 0 and they can be used again.
+    OutgoingStreamsReset {
+        /// The streams reset.
+        streams: Vec<u16>,
+    },
+    /// The peer refused our reset of these outgoing streams.
+    StreamResetFailed {
+        /// The streams whose reset failed.
+        streams: Vec<u16>,
+        /// The Result field of the peer's response (RFC 6525 section 4.4).
+        result: u32,
+    },
 }
 
 /// Why a command failed.
@@ -105,6 +125,15 @@ pub enum Error {
         /// The number of outbound streams.
         limit: u16,
     },
+    /// The stream has an outgoing reset pending ([`super::Association::reset_streams`]).
+    #[error("stream {stream} is being reset")]
+    StreamResetPending {
+        /// The stream.
+        stream: u16,
+    },
+    /// The command needs an established association.
+    #[error("the association is not established")]
+    NotEstablished,
     /// The send buffer cannot take the message now ("would block"): retry after
     /// acknowledgements drain it (see [`Association::buffered_bytes`](super::Association::buffered_bytes)).
     #[error("send buffer full: {buffered} bytes buffered, limit {limit}")]

@@ -334,6 +334,7 @@ impl Association {
         self.sender.set_peer_rwnd(peer.a_rwnd);
         // RFC 3758 section 3.3: both ends advertised Forward-TSN-Supported (we always do).
         self.sender.set_partial_reliability(peer.forward_tsn);
+        self.reconfig.start(self.my_initial_tsn, peer.initial_tsn);
     }
 
     fn establish(&mut self) {

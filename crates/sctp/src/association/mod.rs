@@ -25,12 +25,15 @@
 //!   bit rules), sent on protocol violations and on request (section 9.1), HEARTBEAT
 //!   probes when idle with RTT measurement (section 8.3), Association.Max.Retrans;
 //! - partial reliability (RFC 3758 sections 3.5 and 3.6): per-message retransmission
-//!   and lifetime limits ([`SendOptions`]), abandoning, FORWARD TSN sent and received.
+//!   and lifetime limits ([`SendOptions`]), abandoning, FORWARD TSN sent and received;
+//! - stream reset (RFC 6525): Outgoing SSN Reset Requests sent
+//!   ([`Association::reset_streams`]) and answered, with deferred processing and
+//!   request retransmission (see the `reconfig` module for what is left out).
 //!
-//! Left out for now: RE-CONFIG (RFC 6525) processing (advertised in INIT but ignored
-//! when received), I-DATA (RFC 8260), restart of a peer (section 5.2.4 case A,
-//! whose COOKIE ECHO is dropped), ECN, and stream scheduling (messages leave in the order
-//! they were sent, whatever their stream).
+//! Left out for now: the other RE-CONFIG requests (answered "denied"), I-DATA (RFC
+//! 8260), restart of a peer (section 5.2.4 case A, whose COOKIE ECHO is dropped), ECN,
+//! and stream scheduling (messages leave in the order they were sent, whatever their
+//! stream).
 //!
 //! Randomness: the verification tag, the initial TSN and the cookie secret come from a
 //! small PRNG seeded with [`Config::seed`]. Tests pass fixed seeds; **production callers
@@ -39,6 +42,7 @@
 mod config;
 mod event;
 mod handshake;
+mod reconfig;
 mod recv;
 mod send;
 mod shutdown;
@@ -106,6 +110,7 @@ pub struct Association {
     /// Negotiated stream counts (our outbound, our inbound).
     outbound_streams: u16,
     inbound_streams: u16,
+    reconfig: reconfig::Reconfig,
     /// Consecutive T3-rtx expiries without progress (section 8.1).
     error_count: u32,
     out: VecDeque<Vec<u8>>,
@@ -145,6 +150,7 @@ impl Association {
             timers: Timers::default(),
             rtt,
             error_count: 0,
+            reconfig: reconfig::Reconfig::default(),
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
@@ -296,6 +302,9 @@ impl Association {
                 limit: self.outbound_streams,
             });
         }
+        if self.reconfig.resetting(stream) {
+            return Err(Error::StreamResetPending { stream });
+        }
         let buffered = self.sender.buffered_bytes();
         if buffered + data.len() > self.config.send_buffer {
             return Err(Error::SendBufferFull {
@@ -387,6 +396,7 @@ impl Association {
             self.on_data_while_shutdown_sent(now);
         }
         if had_data && self.state != State::Terminated {
+            self.perform_deferred_reset();
             self.receiver
                 .after_packet(now, &mut self.timers, &self.config);
         }
@@ -507,7 +517,14 @@ impl Association {
                 self.receiver
                     .on_forward_tsn(&fwd, self.inbound_streams, &mut self.events);
             }
-            // RE-CONFIG, I-DATA: not implemented.
+            Chunk::ReConfig(rc) => {
+                if receiving || sending {
+                    self.on_reconfig(now, &rc);
+                } else {
+                    self.stats.dropped_out_of_state += 1;
+                }
+            }
+            // I-DATA, I-FORWARD-TSN: not implemented.
             _ => {}
         }
         true
@@ -543,6 +560,9 @@ impl Association {
         if self.timers.expired(Timer::Heartbeat, now) {
             self.on_heartbeat_timer(now);
         }
+        if self.state != State::Terminated && self.timers.expired(Timer::Reconfig, now) {
+            self.on_reconfig_timeout(now);
+        }
     }
 
     // ---- outputs ----
@@ -552,6 +572,7 @@ impl Association {
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         let now = self.now;
+        self.maybe_send_reset_request(now);
         if let Some(p) = self.out.pop_front() {
             self.stats.packets_sent += 1;
             return Some(p);
@@ -629,22 +650,35 @@ impl Association {
 
     /// Builds a packet of `chunks` with `tag` and queues it for `poll_transmit`.
     fn queue_packet(&mut self, tag: u32, chunks: &[Chunk<'_>]) {
-        if self.out.len() >= MAX_QUEUED_PACKETS {
-            return;
+        let mut buf = Vec::new();
+        if self.build_packet(tag, chunks, &mut buf) {
+            self.enqueue_packet(buf);
         }
+    }
+
+    /// Builds a packet of `chunks` with `tag` into `buf`; false if it cannot be built.
+    fn build_packet(&self, tag: u32, chunks: &[Chunk<'_>], buf: &mut Vec<u8>) -> bool {
         let len = COMMON_HEADER_LEN + chunks.iter().map(Chunk::buffer_len).sum::<usize>();
-        let mut buf = vec![0u8; len];
-        let Ok(mut builder) = PacketBuilder::new(&mut buf, self.header(tag)) else {
-            return;
+        buf.clear();
+        buf.resize(len, 0);
+        let Ok(mut builder) = PacketBuilder::new(buf, self.header(tag)) else {
+            return false;
         };
         for chunk in chunks {
             if builder.push(chunk).is_err() {
-                return;
+                return false;
             }
         }
         let n = builder.finish();
         buf.truncate(n);
-        self.out.push_back(buf);
+        true
+    }
+
+    /// Queues a built packet for `poll_transmit` (dropped past the queue bound).
+    fn enqueue_packet(&mut self, packet: Vec<u8>) {
+        if self.out.len() < MAX_QUEUED_PACKETS {
+            self.out.push_back(packet);
+        }
     }
 
     fn send_error(&mut self, cause: ErrorCause<'_>) {

@@ -539,6 +539,28 @@ impl Receiver {
         }
     }
 
+    /// Restarts the incoming SSNs of `streams` (all when empty) at 0 (RFC 6525 section
+    /// 5.2.2), dropping messages still waiting on them.
+    pub(super) fn reset_incoming(&mut self, streams: &[u16]) {
+        let reset = |s: &mut InStream, used: &mut usize, held: &mut usize| {
+            for (_, (_, data)) in std::mem::take(&mut s.waiting) {
+                *used -= data.len();
+                *held -= 1;
+            }
+            s.next_ssn = 0x1_0000;
+        };
+        if streams.is_empty() {
+            for s in &mut self.streams {
+                reset(s, &mut self.used, &mut self.held);
+            }
+        }
+        for &id in streams {
+            if let Some(s) = self.streams.get_mut(usize::from(id)) {
+                reset(s, &mut self.used, &mut self.held);
+            }
+        }
+    }
+
     /// A delivered message of `len` bytes left the event queue.
     pub(super) fn released(&mut self, len: usize) {
         self.used = self.used.saturating_sub(len);

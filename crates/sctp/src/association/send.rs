@@ -171,6 +171,25 @@ impl Sender {
         }
     }
 
+    /// The TSN given to the latest queued chunk (RFC 6525 Sender's Last Assigned TSN).
+    pub(super) fn last_assigned_tsn(&self) -> u32 {
+        self.base_tsn
+            .wrapping_add(self.chunks.len() as u32)
+            .wrapping_sub(1)
+    }
+
+    /// Restarts the SSNs of `streams` (all when empty) at 0 (RFC 6525 section 5.1.4).
+    pub(super) fn reset_outgoing(&mut self, streams: &[u16]) {
+        if streams.is_empty() {
+            self.next_ssn.fill(0);
+        }
+        for &s in streams {
+            if let Some(n) = self.next_ssn.get_mut(usize::from(s)) {
+                *n = 0;
+            }
+        }
+    }
+
     /// Enables abandoning (both ends support FORWARD TSN).
     pub(super) fn set_partial_reliability(&mut self, on: bool) {
         self.pr = on;

@@ -16,9 +16,11 @@ pub(super) enum Timer {
     T2Shutdown = 3,
     /// The heartbeat timer (section 8.3).
     Heartbeat = 4,
+    /// Retransmission of an RE-CONFIG request (RFC 6525 section 5.1.1).
+    Reconfig = 5,
 }
 
-const TIMER_COUNT: usize = 5;
+const TIMER_COUNT: usize = 6;
 
 /// One deadline per [`Timer`]; the next wake-up is the earliest.
 #[derive(Debug, Default, Clone)]

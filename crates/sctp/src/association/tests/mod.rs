@@ -689,4 +689,5 @@ fn fast_retransmit_recovers_a_single_loss_without_timeout() {
 
 mod hostile;
 mod partial;
+mod reset;
 mod shutdown;
