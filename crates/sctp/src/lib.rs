@@ -4,6 +4,7 @@
 pub mod association;
 mod bytes;
 pub mod chunk;
+pub mod datachannel;
 pub mod dcep;
 mod error;
 pub mod items;

@@ -195,6 +195,13 @@ impl Association {
         self.peer_tag
     }
 
+    /// The negotiated number of outbound streams (our configured count until the
+    /// handshake completes).
+    #[inline]
+    pub fn outbound_streams(&self) -> u16 {
+        self.outbound_streams
+    }
+
     /// Bytes of `stream`'s messages not yet sent once (the data channel
     /// `bufferedAmount`).
     #[inline]

@@ -1,0 +1,504 @@
+//! WebRTC data channels over an [`Association`]: the Data Channel Establishment Protocol
+//! (RFC 8832) and the channel rules of RFC 8831.
+//!
+//! [`DataChannels`] wraps an association. It allocates stream identifiers by DTLS role
+//! (RFC 8832 section 6: the DTLS client uses even ids, the server odd ones), opens
+//! channels with DATA_CHANNEL_OPEN / DATA_CHANNEL_ACK, or without DCEP when both sides
+//! agreed on the id ("negotiated" channels, RFC 8831 section 6.5), maps the channel type
+//! to per-message [`SendOptions`] (RFC 8831 section 6.6), sends strings and binaries
+//! with the PPIDs of RFC 8831 section 8 (the empty variants carry one zero byte),
+//! tracks each channel's buffered amount with a low-threshold event, and closes a
+//! channel by resetting its stream in both directions (RFC 8831 section 6.7).
+//!
+//! Left out: priorities (sent as given, not scheduled), the deprecated PPIDs 52 and 54
+//! (partial messages; delivered as ordinary string/binary data), and the RFC 8832
+//! rule that data sent before the ACK arrives must be ordered (the channel's own
+//! ordering is used).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::DcepMessage;
+use crate::association::{Association, Error, Event, SendOptions};
+use crate::chunk::Ppid;
+use crate::dcep::{ChannelType, DataChannelOpen};
+
+/// Our DTLS role, which decides the parity of the stream ids we pick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DtlsRole {
+    /// DTLS client: even stream identifiers.
+    Client,
+    /// DTLS server: odd stream identifiers.
+    Server,
+}
+
+/// How reliably a channel's messages are delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Reliability {
+    /// Every message arrives.
+    #[default]
+    Reliable,
+    /// `maxRetransmits`: a message is abandoned after this many retransmissions.
+    MaxRetransmits(u16),
+    /// `maxPacketLifeTime`: a message is abandoned this long after it was sent.
+    MaxLifetime(Duration),
+}
+
+/// What to open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChannelConfig {
+    /// The label.
+    pub label: String,
+    /// The sub-protocol (may be empty).
+    pub protocol: String,
+    /// Whether messages are delivered in order.
+    pub ordered: bool,
+    /// The reliability.
+    pub reliability: Reliability,
+    /// The priority sent in DATA_CHANNEL_OPEN.
+    pub priority: u16,
+    /// `Some(id)` for a negotiated channel: no DCEP, the peer opens the same id itself.
+    pub negotiated: Option<u16>,
+}
+
+impl Default for ChannelConfig {
+    fn default() -> Self {
+        Self {
+            label: String::new(),
+            protocol: String::new(),
+            ordered: true,
+            reliability: Reliability::Reliable,
+            priority: 256,
+            negotiated: None,
+        }
+    }
+}
+
+impl ChannelConfig {
+    fn channel_type(&self) -> (ChannelType, u32) {
+        let (t, param) = match self.reliability {
+            Reliability::Reliable => (ChannelType::RELIABLE, 0),
+            Reliability::MaxRetransmits(n) => (ChannelType::PARTIAL_RELIABLE_REXMIT, u32::from(n)),
+            Reliability::MaxLifetime(d) => (
+                ChannelType::PARTIAL_RELIABLE_TIMED,
+                d.as_millis().min(u128::from(u32::MAX)) as u32,
+            ),
+        };
+        (
+            ChannelType(t.0 | if self.ordered { 0 } else { 0x80 }),
+            param,
+        )
+    }
+
+    fn from_open(open: &DataChannelOpen<'_>) -> Self {
+        let t = open.channel_type;
+        let param = open.reliability_parameter;
+        let reliability = if t.is_rexmit_limited() {
+            Reliability::MaxRetransmits(param.min(u32::from(u16::MAX)) as u16)
+        } else if t.is_time_limited() {
+            Reliability::MaxLifetime(Duration::from_millis(u64::from(param)))
+        } else {
+            Reliability::Reliable
+        };
+        Self {
+            label: open.label.to_owned(),
+            protocol: open.protocol.to_owned(),
+            ordered: !t.is_unordered(),
+            reliability,
+            priority: open.priority,
+            negotiated: None,
+        }
+    }
+
+    fn send_options(&self) -> SendOptions {
+        let (max_retransmits, max_lifetime) = match self.reliability {
+            Reliability::Reliable => (None, None),
+            Reliability::MaxRetransmits(n) => (Some(n), None),
+            Reliability::MaxLifetime(d) => (None, Some(d)),
+        };
+        SendOptions {
+            ordered: self.ordered,
+            max_retransmits,
+            max_lifetime,
+        }
+    }
+}
+
+/// A channel's state (the RTCDataChannel readyState).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelState {
+    /// DATA_CHANNEL_OPEN sent, waiting for the ACK.
+    Connecting,
+    /// Open.
+    Open,
+    /// Stream reset under way.
+    Closing,
+}
+
+#[derive(Debug)]
+struct Channel {
+    config: ChannelConfig,
+    state: ChannelState,
+    low_threshold: usize,
+    above_threshold: bool,
+    incoming_reset: bool,
+    outgoing_reset: bool,
+}
+
+/// What happened to the data channels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChannelEvent {
+    /// The association is up: channels can be opened.
+    Connected,
+    /// A channel is open (our DCEP open was acknowledged, or the peer opened one; see
+    /// [`DataChannels::config`] for its label and options).
+    Open {
+        /// The stream id.
+        id: u16,
+    },
+    /// A message arrived.
+    Message {
+        /// The stream id.
+        id: u16,
+        /// The payload (empty for the empty PPIDs).
+        data: Vec<u8>,
+        /// Binary (PPID 53/57) rather than string (51/56).
+        binary: bool,
+    },
+    /// The channel's buffered amount fell to its low threshold.
+    BufferedAmountLow {
+        /// The stream id.
+        id: u16,
+    },
+    /// The channel is closed (its stream is reset both ways); the id may be reused.
+    Closed {
+        /// The stream id.
+        id: u16,
+    },
+    /// The association ended; every channel is closed.
+    AssociationClosed,
+}
+
+/// Why a data channel command failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChannelError {
+    /// The association refused.
+    #[error(transparent)]
+    Association(#[from] Error),
+    /// No free stream identifier of our parity.
+    #[error("no free stream identifier")]
+    NoFreeStream,
+    /// The id is taken by another channel.
+    #[error("stream {0} is already in use")]
+    StreamInUse(u16),
+    /// No open channel has this id.
+    #[error("no open channel on stream {0}")]
+    NoSuchChannel(u16),
+    /// The label or protocol does not fit in DATA_CHANNEL_OPEN.
+    #[error("label or protocol too long")]
+    TooLong,
+}
+
+/// Data channels over one association; see the module docs.
+#[derive(Debug)]
+pub struct DataChannels {
+    association: Association,
+    role: DtlsRole,
+    channels: BTreeMap<u16, Channel>,
+    events: VecDeque<ChannelEvent>,
+}
+
+impl DataChannels {
+    /// Wraps `association`; `role` is our DTLS role.
+    pub fn new(association: Association, role: DtlsRole) -> Self {
+        Self {
+            association,
+            role,
+            channels: BTreeMap::new(),
+            events: VecDeque::new(),
+        }
+    }
+
+    /// The association (for its state and stats).
+    #[inline]
+    pub fn association(&self) -> &Association {
+        &self.association
+    }
+
+    /// The association, for `connect` and shutdown. Call [`DataChannels::handle_timeout`]
+    /// or another input afterwards so its events are processed.
+    #[inline]
+    pub fn association_mut(&mut self) -> &mut Association {
+        &mut self.association
+    }
+
+    /// A channel's options (label, protocol, reliability).
+    pub fn config(&self, id: u16) -> Option<&ChannelConfig> {
+        self.channels.get(&id).map(|c| &c.config)
+    }
+
+    /// A channel's state, `None` once closed.
+    pub fn state(&self, id: u16) -> Option<ChannelState> {
+        self.channels.get(&id).map(|c| c.state)
+    }
+
+    /// Bytes queued on the channel and not yet sent (`bufferedAmount`).
+    pub fn buffered_amount(&self, id: u16) -> usize {
+        self.association.buffered_amount(id)
+    }
+
+    /// Sets `bufferedAmountLowThreshold`.
+    pub fn set_buffered_amount_low_threshold(&mut self, id: u16, threshold: usize) {
+        if let Some(c) = self.channels.get_mut(&id) {
+            c.low_threshold = threshold;
+        }
+    }
+
+    /// Opens a channel and returns its stream id.
+    pub fn open(&mut self, now: Instant, config: ChannelConfig) -> Result<u16, ChannelError> {
+        if config.label.len() > usize::from(u16::MAX)
+            || config.protocol.len() > usize::from(u16::MAX)
+        {
+            return Err(ChannelError::TooLong);
+        }
+        let id = match config.negotiated {
+            Some(id) if self.channels.contains_key(&id) => {
+                return Err(ChannelError::StreamInUse(id));
+            }
+            Some(id) => id,
+            None => self.free_id()?,
+        };
+        let state = if config.negotiated.is_some() {
+            ChannelState::Open
+        } else {
+            let (channel_type, reliability_parameter) = config.channel_type();
+            let open = DcepMessage::Open(DataChannelOpen {
+                channel_type,
+                priority: config.priority,
+                reliability_parameter,
+                label: &config.label,
+                protocol: &config.protocol,
+            });
+            self.send_dcep(now, id, &open)?;
+            ChannelState::Connecting
+        };
+        self.channels.insert(id, Channel::new(config, state));
+        if state == ChannelState::Open {
+            self.events.push_back(ChannelEvent::Open { id });
+        }
+        Ok(id)
+    }
+
+    fn free_id(&self) -> Result<u16, ChannelError> {
+        let limit = self.association.outbound_streams();
+        let first = match self.role {
+            DtlsRole::Client => 0,
+            DtlsRole::Server => 1,
+        };
+        (first..limit)
+            .step_by(2)
+            .find(|id| !self.channels.contains_key(id))
+            .ok_or(ChannelError::NoFreeStream)
+    }
+
+    fn send_dcep(
+        &mut self,
+        now: Instant,
+        id: u16,
+        message: &DcepMessage<'_>,
+    ) -> Result<(), ChannelError> {
+        let mut buf = vec![0u8; message.buffer_len()];
+        message.emit(&mut buf).map_err(|_| ChannelError::TooLong)?;
+        self.association.send(now, id, Ppid::DCEP, &buf, true)?;
+        Ok(())
+    }
+
+    /// Sends a message: `binary` picks PPID 53 over 51; an empty message goes out as
+    /// one zero byte with PPID 57 or 56.
+    pub fn send(
+        &mut self,
+        now: Instant,
+        id: u16,
+        data: &[u8],
+        binary: bool,
+    ) -> Result<(), ChannelError> {
+        let Some(c) = self.channels.get(&id) else {
+            return Err(ChannelError::NoSuchChannel(id));
+        };
+        if c.state == ChannelState::Closing {
+            return Err(ChannelError::NoSuchChannel(id));
+        }
+        let options = c.config.send_options();
+        let (ppid, data) = match (binary, data.is_empty()) {
+            (true, false) => (Ppid::BINARY, data),
+            (false, false) => (Ppid::STRING, data),
+            (true, true) => (Ppid::BINARY_EMPTY, &[0u8][..]),
+            (false, true) => (Ppid::STRING_EMPTY, &[0u8][..]),
+        };
+        self.association.send_with(now, id, ppid, data, options)?;
+        let buffered = self.association.buffered_amount(id);
+        if let Some(c) = self.channels.get_mut(&id) {
+            c.above_threshold |= buffered > c.low_threshold;
+        }
+        Ok(())
+    }
+
+    /// Closes a channel: resets its outgoing stream; the peer resets its side and
+    /// [`ChannelEvent::Closed`] follows.
+    pub fn close(&mut self, now: Instant, id: u16) -> Result<(), ChannelError> {
+        let Some(c) = self.channels.get_mut(&id) else {
+            return Err(ChannelError::NoSuchChannel(id));
+        };
+        if c.state == ChannelState::Closing {
+            return Ok(());
+        }
+        c.state = ChannelState::Closing;
+        self.association.reset_streams(now, &[id])?;
+        Ok(())
+    }
+
+    /// Feeds an SCTP packet to the association.
+    pub fn handle_packet(&mut self, now: Instant, packet: &[u8]) -> Result<(), Error> {
+        let result = self.association.handle_packet(now, packet);
+        self.pump(now);
+        result
+    }
+
+    /// Fires the association's timer.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.association.handle_timeout(now);
+        self.pump(now);
+    }
+
+    /// The next packet to send.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        self.association.poll_transmit()
+    }
+
+    /// When to call [`DataChannels::handle_timeout`].
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.association.poll_timeout()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<ChannelEvent> {
+        self.events.pop_front()
+    }
+
+    /// Turns association events into channel events.
+    fn pump(&mut self, now: Instant) {
+        while let Some(event) = self.association.poll_event() {
+            match event {
+                Event::Connected => self.events.push_back(ChannelEvent::Connected),
+                Event::Closed { .. } => {
+                    self.channels.clear();
+                    self.events.push_back(ChannelEvent::AssociationClosed);
+                }
+                Event::Message {
+                    stream, ppid, data, ..
+                } => self.on_message(now, stream, ppid, data),
+                Event::StreamsReset { streams } => {
+                    for id in streams {
+                        self.on_reset(now, id, true);
+                    }
+                }
+                Event::OutgoingStreamsReset { streams } => {
+                    for id in streams {
+                        self.on_reset(now, id, false);
+                    }
+                }
+                _ => {}
+            }
+        }
+        for (&id, c) in &mut self.channels {
+            if c.above_threshold && self.association.buffered_amount(id) <= c.low_threshold {
+                c.above_threshold = false;
+                self.events
+                    .push_back(ChannelEvent::BufferedAmountLow { id });
+            }
+        }
+    }
+
+    fn on_message(&mut self, now: Instant, id: u16, ppid: Ppid, data: Vec<u8>) {
+        if ppid == Ppid::DCEP {
+            match DcepMessage::parse(&data) {
+                Ok(DcepMessage::Open(open)) => {
+                    if self.channels.contains_key(&id) {
+                        return;
+                    }
+                    let config = ChannelConfig::from_open(&open);
+                    if self.send_dcep(now, id, &DcepMessage::Ack).is_ok() {
+                        self.channels
+                            .insert(id, Channel::new(config, ChannelState::Open));
+                        self.events.push_back(ChannelEvent::Open { id });
+                    }
+                }
+                Ok(DcepMessage::Ack) => {
+                    if let Some(c) = self.channels.get_mut(&id)
+                        && c.state == ChannelState::Connecting
+                    {
+                        c.state = ChannelState::Open;
+                        self.events.push_back(ChannelEvent::Open { id });
+                    }
+                }
+                _ => {}
+            }
+            return;
+        }
+        let Some(c) = self.channels.get_mut(&id) else {
+            return;
+        };
+        // Data on a channel waiting for its ACK implies the peer opened it (RFC 8832
+        // section 6).
+        if c.state == ChannelState::Connecting {
+            c.state = ChannelState::Open;
+            self.events.push_back(ChannelEvent::Open { id });
+        }
+        let (data, binary) = match ppid {
+            Ppid::STRING_EMPTY => (Vec::new(), false),
+            Ppid::BINARY_EMPTY => (Vec::new(), true),
+            Ppid::STRING | Ppid::STRING_PARTIAL => (data, false),
+            _ => (data, true),
+        };
+        self.events
+            .push_back(ChannelEvent::Message { id, data, binary });
+    }
+
+    fn on_reset(&mut self, now: Instant, id: u16, incoming: bool) {
+        let Some(c) = self.channels.get_mut(&id) else {
+            return;
+        };
+        if incoming {
+            c.incoming_reset = true;
+            if c.state != ChannelState::Closing {
+                // The peer closed: reset our side too (RFC 8831 section 6.7).
+                c.state = ChannelState::Closing;
+                let _ = self.association.reset_streams(now, &[id]);
+            }
+        } else {
+            c.outgoing_reset = true;
+        }
+        if c.incoming_reset && c.outgoing_reset {
+            self.channels.remove(&id);
+            self.events.push_back(ChannelEvent::Closed { id });
+        }
+    }
+}
+
+impl Channel {
+    fn new(config: ChannelConfig, state: ChannelState) -> Self {
+        Self {
+            config,
+            state,
+            low_threshold: 0,
+            above_threshold: false,
+            incoming_reset: false,
+            outgoing_reset: false,
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! Data channels (RFC 8831, RFC 8832) over two associations joined in memory.
+
+use std::time::{Duration, Instant};
+
+use strata_sctp::association::{Association, Config};
+use strata_sctp::datachannel::{
+    ChannelConfig, ChannelError, ChannelEvent, ChannelState, DataChannels, DtlsRole, Reliability,
+};
+
+struct Pair {
+    a: DataChannels,
+    b: DataChannels,
+    now: Instant,
+    a_events: Vec<ChannelEvent>,
+    b_events: Vec<ChannelEvent>,
+    /// Drop every n-th packet (0: none).
+    drop_every: usize,
+    sent: usize,
+}
+
+fn config(seed: u64) -> Config {
+    Config {
+        seed,
+        heartbeat_interval: None,
+        ..Config::default()
+    }
+}
+
+impl Pair {
+    fn new(drop_every: usize) -> Pair {
+        let now = Instant::now();
+        let mut p = Pair {
+            a: DataChannels::new(Association::new(config(1), now), DtlsRole::Client),
+            b: DataChannels::new(Association::new(config(2), now), DtlsRole::Server),
+            now,
+            a_events: Vec::new(),
+            b_events: Vec::new(),
+            drop_every,
+            sent: 0,
+        };
+        p.a.association_mut().connect(now).expect("connect");
+        p.run(|p| {
+            p.a_events.contains(&ChannelEvent::Connected)
+                && p.b_events.contains(&ChannelEvent::Connected)
+        });
+        p
+    }
+
+    /// Shuttles packets (10 ms one way) and fires timers until `done` or 100k steps.
+    fn run(&mut self, done: impl Fn(&Pair) -> bool) {
+        for _ in 0..100_000 {
+            while let Some(e) = self.a.poll_event() {
+                self.a_events.push(e);
+            }
+            while let Some(e) = self.b.poll_event() {
+                self.b_events.push(e);
+            }
+            if done(self) {
+                return;
+            }
+            let mut any = false;
+            self.now += Duration::from_millis(10);
+            while let Some(pkt) = self.a.poll_transmit() {
+                any = true;
+                self.sent += 1;
+                if self.drop_every == 0 || !self.sent.is_multiple_of(self.drop_every) {
+                    let _ = self.b.handle_packet(self.now, &pkt);
+                }
+            }
+            while let Some(pkt) = self.b.poll_transmit() {
+                any = true;
+                self.sent += 1;
+                if self.drop_every == 0 || !self.sent.is_multiple_of(self.drop_every) {
+                    let _ = self.a.handle_packet(self.now, &pkt);
+                }
+            }
+            if !any {
+                let next = [self.a.poll_timeout(), self.b.poll_timeout()]
+                    .into_iter()
+                    .flatten()
+                    .min();
+                let Some(next) = next else { continue };
+                self.now = self.now.max(next);
+                self.a.handle_timeout(self.now);
+                self.b.handle_timeout(self.now);
+            }
+        }
+        panic!(
+            "condition not reached: {:?} / {:?}",
+            self.a_events, self.b_events
+        );
+    }
+}
+
+fn messages(events: &[ChannelEvent], id: u16) -> Vec<(Vec<u8>, bool)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            ChannelEvent::Message {
+                id: i,
+                data,
+                binary,
+            } if *i == id => Some((data.clone(), *binary)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn dcep_open_send_and_close() {
+    for drop_every in [0, 4] {
+        let mut p = Pair::new(drop_every);
+        let now = p.now;
+        let id =
+            p.a.open(
+                now,
+                ChannelConfig {
+                    label: "chat".into(),
+                    protocol: "proto".into(),
+                    ordered: false,
+                    reliability: Reliability::MaxRetransmits(3),
+                    ..ChannelConfig::default()
+                },
+            )
+            .unwrap();
+        assert_eq!(id % 2, 0, "the DTLS client picks even ids");
+        assert_eq!(p.a.state(id), Some(ChannelState::Connecting));
+        p.run(|p| p.a_events.contains(&ChannelEvent::Open { id }));
+        assert!(p.b_events.contains(&ChannelEvent::Open { id }));
+        let seen = p.b.config(id).unwrap();
+        assert_eq!(
+            (seen.label.as_str(), seen.protocol.as_str()),
+            ("chat", "proto")
+        );
+        assert_eq!(seen.reliability, Reliability::MaxRetransmits(3));
+        assert!(!seen.ordered);
+
+        // Server side opens one too: odd id.
+        let now = p.now;
+        let id_b = p.b.open(now, ChannelConfig::default()).unwrap();
+        assert_eq!(id_b % 2, 1);
+
+        let now = p.now;
+        p.a.send(now, id, b"hello", false).unwrap();
+        p.a.send(now, id, &[1, 2, 3], true).unwrap();
+        p.a.send(now, id, b"", false).unwrap();
+        p.a.send(now, id, b"", true).unwrap();
+        p.run(|p| messages(&p.b_events, id).len() == 4);
+        let mut got = messages(&p.b_events, id);
+        got.sort();
+        let mut want = vec![
+            (b"hello".to_vec(), false),
+            (vec![1, 2, 3], true),
+            (Vec::new(), false),
+            (Vec::new(), true),
+        ];
+        want.sort();
+        assert_eq!(got, want);
+
+        let now = p.now;
+        p.a.close(now, id).unwrap();
+        assert!(matches!(
+            p.a.send(now, id, b"late", false),
+            Err(ChannelError::NoSuchChannel(_))
+        ));
+        p.run(|p| {
+            p.a_events.contains(&ChannelEvent::Closed { id })
+                && p.b_events.contains(&ChannelEvent::Closed { id })
+        });
+        assert_eq!(p.a.state(id), None);
+        assert_eq!(p.b.state(id), None);
+        // The id is free again and the other channel still works.
+        let now = p.now;
+        assert_eq!(p.a.open(now, ChannelConfig::default()).unwrap(), id);
+        p.b.send(now, id_b, b"still here", false).unwrap();
+        p.run(|p| !messages(&p.a_events, id_b).is_empty());
+    }
+}
+
+#[test]
+fn negotiated_channels_skip_dcep() {
+    let mut p = Pair::new(0);
+    let now = p.now;
+    let cfg = ChannelConfig {
+        negotiated: Some(7),
+        ..ChannelConfig::default()
+    };
+    assert_eq!(p.a.open(now, cfg.clone()).unwrap(), 7);
+    assert_eq!(p.b.open(now, cfg.clone()).unwrap(), 7);
+    assert_eq!(p.a.state(7), Some(ChannelState::Open));
+    assert_eq!(p.a.open(now, cfg), Err(ChannelError::StreamInUse(7)));
+    p.a.send(now, 7, b"x", true).unwrap();
+    p.run(|p| messages(&p.b_events, 7) == [(b"x".to_vec(), true)]);
+}
+
+#[test]
+fn buffered_amount_low_fires_once_drained() {
+    let mut p = Pair::new(0);
+    let now = p.now;
+    let id =
+        p.a.open(
+            now,
+            ChannelConfig {
+                negotiated: Some(0),
+                ..ChannelConfig::default()
+            },
+        )
+        .unwrap();
+    p.b.open(
+        now,
+        ChannelConfig {
+            negotiated: Some(0),
+            ..ChannelConfig::default()
+        },
+    )
+    .unwrap();
+    p.a.set_buffered_amount_low_threshold(id, 10_000);
+    for _ in 0..50 {
+        p.a.send(now, id, &[7; 4000], true).unwrap();
+    }
+    assert!(p.a.buffered_amount(id) > 10_000);
+    p.run(|p| p.a_events.contains(&ChannelEvent::BufferedAmountLow { id }));
+    assert!(p.a.buffered_amount(id) <= 10_000);
+    p.run(|p| messages(&p.b_events, id).len() == 50);
+    let lows = p
+        .a_events
+        .iter()
+        .filter(|e| **e == ChannelEvent::BufferedAmountLow { id })
+        .count();
+    assert_eq!(lows, 1);
+}
