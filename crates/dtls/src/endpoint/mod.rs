@@ -474,19 +474,21 @@ impl Endpoint {
                 }
                 continue;
             };
-            let plain: Vec<u8> = plain.to_vec();
+            // `plain` borrows the scratch buffer, not `self`: no second copy on this path.
+            let plain: &[u8] = plain;
             match content_type {
-                ContentType::HANDSHAKE => self.handle_handshake_record(now, &plain)?,
+                ContentType::HANDSHAKE => self.handle_handshake_record(now, plain)?,
                 ContentType::CHANGE_CIPHER_SPEC => {
                     // Epoch-1 records carry their epoch explicitly, so ChangeCipherSpec only
                     // confirms what the record headers already say (RFC 6347 §4.1).
                 }
-                ContentType::ALERT => self.handle_alert(&plain)?,
+                ContentType::ALERT => self.handle_alert(plain)?,
                 ContentType::APPLICATION_DATA if epoch == 1 => {
                     if self.state == State::Connected {
-                        self.events.push_back(Event::ApplicationData(plain));
+                        self.events
+                            .push_back(Event::ApplicationData(plain.to_vec()));
                     } else if self.early_data.len() < MAX_EARLY_RECORDS {
-                        self.early_data.push(plain);
+                        self.early_data.push(plain.to_vec());
                     }
                 }
                 _ => self.stats.malformed_records += 1,

@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use ring::hmac;
 
-use super::client::{SIGNATURE_SCHEMES, ct_eq, scheme_fits};
+use super::client::{SIGNATURE_SCHEMES, ct_eq};
 use super::flight::FlightItem;
 use super::{ClientFlightStep, Endpoint, Error, State};
 use crate::codes::{
@@ -161,7 +161,6 @@ impl Endpoint {
         }
         let choice = self.choose(hello)?;
         self.hs.client_random = hello.random;
-        self.random_bytes(&mut self.hs.server_random.clone())?;
         let mut server_random = [0u8; 32];
         self.random_bytes(&mut server_random)?;
         self.hs.server_random = server_random;
@@ -342,20 +341,13 @@ impl Endpoint {
         ))?);
         self.hs.key_exchange = Some(kx);
 
-        let schemes: Vec<SignatureScheme> = SIGNATURE_SCHEMES
-            .iter()
-            .copied()
-            .filter(|s| {
-                scheme_fits(*s, Authentication::Ecdsa) || scheme_fits(*s, Authentication::Rsa)
-            })
-            .collect();
         items.push(self.encode_message(&HandshakeMessage::CertificateRequest(
             CertificateRequest {
                 certificate_types: List::Slice(&[
                     ClientCertificateType::ECDSA_SIGN,
                     ClientCertificateType::RSA_SIGN,
                 ]),
-                supported_signature_algorithms: List::Slice(&schemes),
+                supported_signature_algorithms: List::Slice(&SIGNATURE_SCHEMES),
                 certificate_authorities: List::Slice(&[]),
             },
         ))?);
