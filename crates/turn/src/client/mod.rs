@@ -1,0 +1,1 @@
+//! The TURN client (RFC 8656): being written.

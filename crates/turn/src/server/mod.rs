@@ -1,0 +1,1 @@
+//! The TURN server core (RFC 8656): being written.
