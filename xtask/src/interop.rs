@@ -9,19 +9,64 @@ use std::process::Command;
 
 use crate::{Result, cargo, root, run};
 
+mod turn_client;
+mod turn_server;
+
+/// An example binary the cases run: built once in release mode, its path exported to the
+/// case scripts in the environment variable `env`.
+struct Example {
+    env: &'static str,
+    package: &'static str,
+    example: &'static str,
+}
+
+/// The examples of the cases in this file; each submodule lists its own.
+const EXAMPLES: &[Example] = &[
+    Example {
+        env: "STUN",
+        package: "strata",
+        example: "stun",
+    },
+    Example {
+        env: "SRTP_VECTORS",
+        package: "strata-srtp",
+        example: "libsrtp_vectors",
+    },
+    Example {
+        env: "DTLS_PEER",
+        package: "strata-dtls",
+        example: "dtls_peer",
+    },
+];
+
+/// Every case: this file's and the submodules'.
+fn all_cases() -> impl Iterator<Item = &'static Case> {
+    CASES
+        .iter()
+        .chain(turn_client::CASES)
+        .chain(turn_server::CASES)
+}
+
+fn all_examples() -> impl Iterator<Item = &'static Example> {
+    EXAMPLES
+        .iter()
+        .chain(turn_client::EXAMPLES)
+        .chain(turn_server::EXAMPLES)
+}
+
 /// One interop case.
-struct Case {
-    name: &'static str,
+pub(super) struct Case {
+    pub(super) name: &'static str,
     /// What it proves.
-    about: &'static str,
+    pub(super) about: &'static str,
     /// In the quick subset CI runs.
-    smoke: bool,
+    pub(super) smoke: bool,
     /// `Some(reason)` when the case is known not to pass yet.
-    disabled: Option<&'static str>,
-    /// Shell script run inside the namespace; `$STUN` is our STUN example binary,
-    /// `$SRTP_VECTORS` our SRTP driver example, `$DTLS_PEER` our DTLS peer example, `$ROOT` the repository root, `$OUT` a scratch
-    /// directory. It must exit 0 on success.
-    script: &'static str,
+    pub(super) disabled: Option<&'static str>,
+    /// Shell script run inside the namespace. Each [`Example`]'s binary path is in its
+    /// environment variable (`$STUN`, `$SRTP_VECTORS`, `$DTLS_PEER`, ...), `$ROOT` is the
+    /// repository root and `$OUT` a scratch directory. It must exit 0 on success.
+    pub(super) script: &'static str,
 }
 
 const CASES: &[Case] = &[
@@ -200,7 +245,7 @@ pub(crate) fn main(args: &[String]) -> Result {
     let list = args.iter().any(|a| a == "--list");
     let only: Option<&String> = args.iter().find(|a| !a.starts_with("--"));
     if list {
-        for c in CASES {
+        for c in all_cases() {
             let state = c
                 .disabled
                 .map_or(String::new(), |r| format!(" [disabled: {r}]"));
@@ -209,7 +254,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         return Ok(());
     }
     if let Some(name) = only
-        && !CASES.iter().any(|c| c.name == name.as_str())
+        && !all_cases().any(|c| c.name == name.as_str())
     {
         return Err(format!("no interop case {name}; see --list"));
     }
@@ -219,41 +264,30 @@ pub(crate) fn main(args: &[String]) -> Result {
         ("unshare", "util-linux"),
         ("openssl", "openssl"),
     ])?;
-    run(
-        "build the STUN example",
-        cargo().args(["build", "--release", "-p", "strata", "--example", "stun"]),
-    )?;
-    let stun = root().join("target/release/examples/stun");
     if only.is_none_or(|n| n == "srtp-vs-libsrtp") {
         ensure_pylibsrtp()?;
     }
-    run(
-        "build the SRTP interop driver",
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "strata-srtp",
-            "--example",
-            "libsrtp_vectors",
-        ]),
-    )?;
-    let srtp_vectors = root().join("target/release/examples/libsrtp_vectors");
-    run(
-        "build the DTLS peer example",
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            "strata-dtls",
-            "--example",
-            "dtls_peer",
-        ]),
-    )?;
-    let dtls_peer = root().join("target/release/examples/dtls_peer");
+    let mut binaries = Vec::new();
+    for ex in all_examples() {
+        run(
+            &format!("build the {} example of {}", ex.example, ex.package),
+            cargo().args([
+                "build",
+                "--release",
+                "-p",
+                ex.package,
+                "--example",
+                ex.example,
+            ]),
+        )?;
+        binaries.push((
+            ex.env,
+            root().join("target/release/examples").join(ex.example),
+        ));
+    }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut failures = Vec::new();
-    for case in CASES {
+    for case in all_cases() {
         if only.is_some_and(|n| n != case.name) || (smoke && !case.smoke) {
             continue;
         }
@@ -266,9 +300,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         let script = format!("{NAMESPACE_SETUP}\n{}", case.script);
         let status = Command::new("timeout")
             .args(["120", "unshare", "-n", "sh", "-c", &script])
-            .env("STUN", &stun)
-            .env("SRTP_VECTORS", &srtp_vectors)
-            .env("DTLS_PEER", &dtls_peer)
+            .envs(binaries.iter().map(|(k, v)| (*k, v)))
             .env("ROOT", root())
             .env("OUT", &out)
             .status()

@@ -1,0 +1,9 @@
+//! Interop cases for the TURN server (see crates/turn).
+
+use super::{Case, Example};
+
+/// The examples these cases run.
+pub(super) const EXAMPLES: &[Example] = &[];
+
+/// The cases.
+pub(super) const CASES: &[Case] = &[];
