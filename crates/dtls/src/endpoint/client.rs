@@ -150,7 +150,7 @@ impl Endpoint {
                 self.connected();
                 Ok(())
             }
-            (State::Connected, HandshakeMessage::HelloRequest) => {
+            (State::Connected | State::ConnectedUnverified, HandshakeMessage::HelloRequest) => {
                 // Renegotiation is refused (RFC 5746 §4.2 leaves this to us).
                 self.send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION)
             }

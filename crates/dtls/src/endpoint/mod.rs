@@ -27,22 +27,23 @@
 //! byte-for-byte repeatable, but their control flow is.
 
 mod client;
+mod config;
+mod error;
 mod flight;
 mod records;
 mod server;
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use ring::rand::{SecureRandom, SystemRandom};
 
 use crate::alert::Alert;
 use crate::codes::{
-    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, NamedGroup,
+    AlertDescription, AlertLevel, CipherSuite, ContentType, HandshakeType, ProtocolVersion,
     SrtpProtectionProfile,
 };
-use crate::crypto::cert::{Certificate as LocalCertificate, CertificateError, Fingerprint};
+use crate::crypto::cert::{CertificateError, Fingerprint};
 use crate::crypto::kx::EphemeralKey;
 use crate::crypto::prf::{self, MASTER_SECRET_LEN};
 use crate::crypto::record::RecordCipher;
@@ -51,6 +52,8 @@ use crate::handshake::{HandshakeFragments, HandshakeMessage};
 use crate::reassembly::{FragmentStatus, Reassembler, ReassemblerConfig};
 use crate::record::{MAX_PLAINTEXT_LEN, Records};
 
+pub use config::{Config, Connected, Event, Stats};
+pub use error::Error;
 use flight::FlightItem;
 use records::RecordLayer;
 
@@ -61,204 +64,6 @@ pub enum Role {
     Client,
     /// Answers it (`a=setup:passive`).
     Server,
-}
-
-/// Endpoint settings.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Our certificate (ECDSA P-256).
-    pub certificate: Arc<LocalCertificate>,
-    /// The peer's certificate fingerprints from its SDP: its certificate must match one.
-    pub remote_fingerprints: Vec<Fingerprint>,
-    /// Cipher suites in our order of preference.
-    pub cipher_suites: Vec<CipherSuite>,
-    /// SRTP protection profiles in our order of preference; empty to not negotiate SRTP.
-    pub srtp_profiles: Vec<SrtpProtectionProfile>,
-    /// ECDHE groups in our order of preference (X25519 and P-256 are implemented).
-    pub groups: Vec<NamedGroup>,
-    /// Largest datagram to send; handshake messages are fragmented to fit (default 1200).
-    pub mtu: usize,
-    /// First retransmission timeout (RFC 6347 suggests 1 s).
-    pub initial_retransmit: Duration,
-    /// Upper bound of the doubling retransmission timeout (RFC 6347: 60 s).
-    pub max_retransmit: Duration,
-    /// How many times a flight is sent again before the handshake fails.
-    pub max_retransmits: u32,
-    /// Server: answer a ClientHello without a valid cookie with a HelloVerifyRequest
-    /// (RFC 6347 §4.2.1).
-    pub hello_verify: bool,
-    /// Anti-replay window size in records (default 64, at least 64).
-    pub replay_window: usize,
-    /// Bytes of handshake data buffered for reassembly at most.
-    pub max_reassembly_bytes: usize,
-}
-
-impl Config {
-    /// Defaults for a WebRTC endpoint with `certificate`, expecting a peer certificate that
-    /// matches `remote_fingerprint`.
-    pub fn new(
-        certificate: Arc<LocalCertificate>,
-        remote_fingerprints: Vec<Fingerprint>,
-    ) -> Config {
-        Config {
-            certificate,
-            remote_fingerprints,
-            cipher_suites: vec![
-                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
-                CipherSuite::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
-                CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
-                CipherSuite::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
-            ],
-            srtp_profiles: vec![
-                SrtpProtectionProfile::SRTP_AEAD_AES_128_GCM,
-                SrtpProtectionProfile::SRTP_AEAD_AES_256_GCM,
-                SrtpProtectionProfile::SRTP_AES128_CM_HMAC_SHA1_80,
-                SrtpProtectionProfile::SRTP_AES128_CM_HMAC_SHA1_32,
-            ],
-            groups: vec![NamedGroup::X25519, NamedGroup::SECP256R1],
-            mtu: 1200,
-            initial_retransmit: Duration::from_secs(1),
-            max_retransmit: Duration::from_secs(60),
-            max_retransmits: 8,
-            hello_verify: true,
-            replay_window: 64,
-            max_reassembly_bytes: 80 * 1024,
-        }
-    }
-}
-
-/// What the connection reports.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Event {
-    /// The handshake finished.
-    Connected(Connected),
-    /// Application data arrived.
-    ApplicationData(Vec<u8>),
-    /// The peer closed the connection (close_notify).
-    CloseNotify,
-}
-
-/// The outcome of a handshake.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Connected {
-    /// The negotiated cipher suite.
-    pub cipher_suite: CipherSuite,
-    /// The negotiated SRTP profile, if SRTP was negotiated.
-    pub srtp_profile: Option<SrtpProtectionProfile>,
-    /// The peer's certificate (DER), already checked against its fingerprint.
-    pub peer_certificate: Vec<u8>,
-}
-
-/// Why a connection failed. Every variant is fatal.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The peer's certificate does not match its SDP fingerprint.
-    #[error("peer certificate does not match the remote fingerprint")]
-    FingerprintMismatch,
-    /// No remote fingerprint was configured, so the peer cannot be authenticated.
-    #[error("no remote fingerprint to check the peer certificate against")]
-    NoRemoteFingerprint,
-    /// The peer sent no certificate (WebRTC requires one on both sides).
-    #[error("peer sent no certificate")]
-    NoCertificate,
-    /// No cipher suite in common.
-    #[error("no cipher suite in common")]
-    NoCommonCipherSuite,
-    /// No ECDHE group in common.
-    #[error("no key exchange group in common")]
-    NoCommonGroup,
-    /// Both sides want SRTP but share no profile.
-    #[error("no SRTP protection profile in common")]
-    NoCommonSrtpProfile,
-    /// The peer does not support the extended master secret (RFC 7627), which we require.
-    #[error("peer does not support extended_master_secret")]
-    NoExtendedMasterSecret,
-    /// The peer does not speak DTLS 1.2.
-    #[error("unsupported protocol version")]
-    UnsupportedVersion,
-    /// A signature (ServerKeyExchange or CertificateVerify) failed.
-    #[error("bad signature: {0}")]
-    BadSignature(CertificateError),
-    /// The peer's Finished does not verify.
-    #[error("bad Finished")]
-    BadFinished,
-    /// A handshake message was malformed.
-    #[error("malformed handshake message: {0}")]
-    Decode(String),
-    /// A message arrived that the handshake does not allow here.
-    #[error("unexpected {0:?} message")]
-    UnexpectedMessage(HandshakeType),
-    /// The server chose something we did not offer.
-    #[error("peer chose a parameter we did not offer: {0}")]
-    IllegalParameter(&'static str),
-    /// The peer's key exchange value is invalid.
-    #[error("invalid key exchange value")]
-    BadKeyExchange,
-    /// The peer sent a fatal alert.
-    #[error("peer sent fatal alert {0:?}")]
-    PeerAlert(AlertDescription),
-    /// The flight was retransmitted the maximum number of times without an answer.
-    #[error("handshake timed out")]
-    Timeout,
-    /// A command that needs a connected endpoint.
-    #[error("not connected")]
-    NotConnected,
-    /// Application data longer than a record can carry (2^14 bytes).
-    #[error("application data of {0} bytes exceeds the 16384-byte record limit")]
-    TooLong(usize),
-    /// Record sequence numbers are exhausted (2^48 records in one epoch).
-    #[error("record sequence numbers exhausted")]
-    SequenceExhausted,
-    /// The handshake is too large to reassemble within the configured bound.
-    #[error("handshake reassembly limit exceeded")]
-    ReassemblyLimit,
-    /// Our own certificate or signature could not be used.
-    #[error("local certificate error: {0}")]
-    Local(CertificateError),
-    /// The connection already failed or closed.
-    #[error("connection closed")]
-    Closed,
-}
-
-impl Error {
-    /// The alert this error is reported to the peer with.
-    fn alert(&self) -> AlertDescription {
-        match self {
-            Error::FingerprintMismatch | Error::NoRemoteFingerprint => {
-                AlertDescription::BAD_CERTIFICATE
-            }
-            Error::NoCertificate => AlertDescription::HANDSHAKE_FAILURE,
-            Error::NoCommonCipherSuite
-            | Error::NoCommonGroup
-            | Error::NoCommonSrtpProfile
-            | Error::NoExtendedMasterSecret => AlertDescription::HANDSHAKE_FAILURE,
-            Error::UnsupportedVersion => AlertDescription::PROTOCOL_VERSION,
-            Error::BadSignature(_) | Error::BadFinished => AlertDescription::DECRYPT_ERROR,
-            Error::Decode(_) => AlertDescription::DECODE_ERROR,
-            Error::UnexpectedMessage(_) => AlertDescription::UNEXPECTED_MESSAGE,
-            Error::IllegalParameter(_) | Error::BadKeyExchange => {
-                AlertDescription::ILLEGAL_PARAMETER
-            }
-            _ => AlertDescription::INTERNAL_ERROR,
-        }
-    }
-}
-
-/// Counters of input that was dropped rather than acted on.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Stats {
-    /// Datagrams or records that did not parse.
-    pub malformed_records: u64,
-    /// Records that failed to authenticate, or arrived for an epoch without keys.
-    pub undecryptable_records: u64,
-    /// Records refused by the replay window.
-    pub replayed_records: u64,
-    /// Handshake fragments that were duplicates or stale (retransmissions).
-    pub duplicate_fragments: u64,
-    /// Flights we sent again.
-    pub retransmitted_flights: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -275,6 +80,10 @@ enum State {
     ServerWaitClientFlight(ClientFlightStep),
     /// Handshake done.
     Connected,
+    /// Handshake done cryptographically, but the peer's certificate is not yet checked: its
+    /// fingerprint was unknown when the certificate arrived. Waits for
+    /// [`Endpoint::set_remote_fingerprints`].
+    ConnectedUnverified,
     /// Closed or failed.
     Closed,
 }
@@ -308,6 +117,9 @@ struct Handshake {
     key_exchange: Option<EphemeralKey>,
     peer_public: Vec<u8>,
     peer_certificate: Option<Vec<u8>>,
+    /// The peer's certificate arrived before any remote fingerprint: it still has to be
+    /// checked.
+    peer_unverified: bool,
     master_secret: Option<[u8; MASTER_SECRET_LEN]>,
     /// Every handshake message so far, whole (RFC 6347 §4.2.6), for the hashes.
     transcript: Vec<u8>,
@@ -339,6 +151,10 @@ pub struct Endpoint {
     cookie_secret: [u8; 32],
     /// Application data that arrived before our handshake finished.
     early_data: Vec<Vec<u8>>,
+    /// Total length of `early_data`.
+    early_data_bytes: usize,
+    /// Epoch-1 records that arrived before the epoch-1 read keys.
+    pending_epoch: Vec<PendingRecord>,
     transmits: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     stats: Stats,
@@ -357,8 +173,19 @@ impl core::fmt::Debug for Endpoint {
     }
 }
 
-/// Application data records buffered before the handshake completes.
-const MAX_EARLY_RECORDS: usize = 32;
+/// Application data records buffered before the handshake completes (or, with a late remote
+/// fingerprint, before the peer is verified), at most.
+const MAX_EARLY_RECORDS: usize = 64;
+/// Bytes of application data buffered that way, at most.
+const MAX_EARLY_BYTES: usize = 256 * 1024;
+
+/// A record of the next epoch that arrived before its keys.
+struct PendingRecord {
+    content_type: ContentType,
+    version: ProtocolVersion,
+    sequence_number: u64,
+    fragment: Vec<u8>,
+}
 
 impl Endpoint {
     fn new(role: Role, config: Config, state: State) -> Endpoint {
@@ -386,6 +213,8 @@ impl Endpoint {
             last_flight_sent: None,
             cookie_secret,
             early_data: Vec::new(),
+            early_data_bytes: 0,
+            pending_epoch: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
@@ -426,10 +255,50 @@ impl Endpoint {
         self.stats
     }
 
-    /// Set the peer's fingerprints (for when the remote SDP arrives after the endpoint was
-    /// made). They must be set before the peer's Certificate message arrives.
-    pub fn set_remote_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) {
+    /// Set the peer's fingerprints, for when the remote description arrives after the
+    /// endpoint was made.
+    ///
+    /// If the peer's certificate already arrived unchecked (see
+    /// [`Endpoint::is_peer_unverified`]), it is checked now: on a match the endpoint becomes
+    /// connected ([`Event::Connected`], then any application data the peer sent meanwhile, in
+    /// order); on a mismatch the connection fails with [`Error::FingerprintMismatch`] and a
+    /// bad_certificate alert waits in [`Endpoint::poll_transmit`]. An empty list changes
+    /// nothing. Drain `poll_event` and `poll_transmit` afterwards.
+    pub fn set_remote_fingerprints(&mut self, fingerprints: Vec<Fingerprint>) -> Result<(), Error> {
+        if self.state == State::Closed {
+            return Err(Error::Closed);
+        }
+        if fingerprints.is_empty() {
+            return Ok(());
+        }
         self.config.remote_fingerprints = fingerprints;
+        if !self.hs.peer_unverified {
+            return Ok(());
+        }
+        let der = self.hs.peer_certificate.as_deref().unwrap_or_default();
+        if !self
+            .config
+            .remote_fingerprints
+            .iter()
+            .any(|f| f.matches(der))
+        {
+            let e = Error::FingerprintMismatch;
+            self.fail(&e);
+            return Err(e);
+        }
+        self.hs.peer_unverified = false;
+        if self.state == State::ConnectedUnverified {
+            self.connected();
+        }
+        Ok(())
+    }
+
+    /// Whether the handshake is complete except for checking the peer's certificate, whose
+    /// fingerprint is not known yet: no [`Event::Connected`], no application data delivered,
+    /// [`Endpoint::send`] and [`Endpoint::export_keying_material`] refused until
+    /// [`Endpoint::set_remote_fingerprints`] verifies it.
+    pub fn is_peer_unverified(&self) -> bool {
+        self.state == State::ConnectedUnverified
     }
 
     /// Feed one datagram.
@@ -445,57 +314,101 @@ impl Endpoint {
     }
 
     fn handle_records(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        let had_read_keys = self.records.has_read_keys();
         let mut scratch = Vec::new();
         for record in Records::new(datagram) {
             let Ok(record) = record else {
                 self.stats.malformed_records += 1;
                 break;
             };
-            let (content_type, version, epoch, seq) = (
+            if record.epoch == 1 && !self.records.has_read_keys() {
+                // A record of the next epoch before its keys (reordering, RFC 6347 §4.1):
+                // keep a few to process once the keys are installed.
+                if self.pending_epoch.len() < self.config.max_buffered_next_epoch_records {
+                    self.stats.buffered_next_epoch_records += 1;
+                    self.pending_epoch.push(PendingRecord {
+                        content_type: record.content_type,
+                        version: record.version,
+                        sequence_number: record.sequence_number,
+                        fragment: record.fragment.to_vec(),
+                    });
+                } else {
+                    self.stats.undecryptable_records += 1;
+                }
+                continue;
+            }
+            scratch.clear();
+            scratch.extend_from_slice(record.fragment);
+            let header = (
                 record.content_type,
                 record.version,
                 record.epoch,
                 record.sequence_number,
             );
-            scratch.clear();
-            scratch.extend_from_slice(record.fragment);
-            if epoch == 1 && !self.records.has_read_keys() {
-                self.stats.undecryptable_records += 1;
-                continue;
-            }
-            let Some(plain) = self
-                .records
-                .open(epoch, seq, content_type, version, &mut scratch)
-            else {
-                if epoch == 1 {
-                    self.stats.undecryptable_records += 1;
-                } else {
-                    self.stats.malformed_records += 1;
-                }
-                continue;
-            };
-            // `plain` borrows the scratch buffer, not `self`: no second copy on this path.
-            let plain: &[u8] = plain;
-            match content_type {
-                ContentType::HANDSHAKE => self.handle_handshake_record(now, plain)?,
-                ContentType::CHANGE_CIPHER_SPEC => {
-                    // Epoch-1 records carry their epoch explicitly, so ChangeCipherSpec only
-                    // confirms what the record headers already say (RFC 6347 §4.1).
-                }
-                ContentType::ALERT => self.handle_alert(plain)?,
-                ContentType::APPLICATION_DATA if epoch == 1 => {
-                    if self.state == State::Connected {
-                        self.events
-                            .push_back(Event::ApplicationData(plain.to_vec()));
-                    } else if self.early_data.len() < MAX_EARLY_RECORDS {
-                        self.early_data.push(plain.to_vec());
-                    }
-                }
-                _ => self.stats.malformed_records += 1,
-            }
+            self.handle_record(now, header, &mut scratch)?;
             if self.state == State::Closed {
-                break;
+                return Ok(());
             }
+        }
+        if !had_read_keys && self.records.has_read_keys() && !self.pending_epoch.is_empty() {
+            for mut pending in std::mem::take(&mut self.pending_epoch) {
+                let header = (
+                    pending.content_type,
+                    pending.version,
+                    1,
+                    pending.sequence_number,
+                );
+                self.handle_record(now, header, &mut pending.fragment)?;
+                if self.state == State::Closed {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Open one record (its protected fragment in `fragment`, decrypted in place) and act on
+    /// it.
+    fn handle_record(
+        &mut self,
+        now: Instant,
+        (content_type, version, epoch, seq): (ContentType, ProtocolVersion, u16, u64),
+        fragment: &mut [u8],
+    ) -> Result<(), Error> {
+        let Some(plain) = self
+            .records
+            .open(epoch, seq, content_type, version, fragment)
+        else {
+            if epoch == 1 {
+                self.stats.undecryptable_records += 1;
+            } else {
+                self.stats.malformed_records += 1;
+            }
+            return Ok(());
+        };
+        // `plain` borrows the caller's buffer, not `self`: no second copy on this path.
+        let plain: &[u8] = plain;
+        match content_type {
+            ContentType::HANDSHAKE => self.handle_handshake_record(now, plain)?,
+            ContentType::CHANGE_CIPHER_SPEC => {
+                // Epoch-1 records carry their epoch explicitly, so ChangeCipherSpec only
+                // confirms what the record headers already say (RFC 6347 §4.1).
+            }
+            ContentType::ALERT => self.handle_alert(plain)?,
+            ContentType::APPLICATION_DATA if epoch == 1 => {
+                if self.state == State::Connected {
+                    self.events
+                        .push_back(Event::ApplicationData(plain.to_vec()));
+                } else if self.early_data.len() < MAX_EARLY_RECORDS
+                    && self.early_data_bytes + plain.len() <= MAX_EARLY_BYTES
+                {
+                    self.early_data_bytes += plain.len();
+                    self.early_data.push(plain.to_vec());
+                } else {
+                    self.stats.dropped_early_data += 1;
+                }
+            }
+            _ => self.stats.malformed_records += 1,
         }
         Ok(())
     }
@@ -506,7 +419,7 @@ impl Endpoint {
             return Ok(());
         };
         if alert.description == AlertDescription::CLOSE_NOTIFY {
-            if self.state == State::Connected {
+            if matches!(self.state, State::Connected | State::ConnectedUnverified) {
                 // Answer with our own close_notify (RFC 5246 §7.2.1).
                 let _ = self.send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY);
             }
@@ -579,6 +492,7 @@ impl Endpoint {
             self.state,
             State::ClientWaitFinished
                 | State::Connected
+                | State::ConnectedUnverified
                 | State::ServerWaitClientFlight(_)
                 | State::ClientWaitServerHello
         );
@@ -654,7 +568,11 @@ impl Endpoint {
     ) -> Result<(), Error> {
         let der = certificate.end_entity().ok_or(Error::NoCertificate)?;
         if self.config.remote_fingerprints.is_empty() {
-            return Err(Error::NoRemoteFingerprint);
+            // The answer with the fingerprint has not arrived yet (RFC 8842 §5 leaves the
+            // offerer in this position): finish the handshake, check later.
+            self.hs.peer_certificate = Some(der.to_vec());
+            self.hs.peer_unverified = true;
+            return Ok(());
         }
         if !self
             .config
@@ -719,6 +637,10 @@ impl Endpoint {
     }
 
     fn connected(&mut self) {
+        if self.hs.peer_unverified {
+            self.state = State::ConnectedUnverified;
+            return;
+        }
         self.state = State::Connected;
         self.events.push_back(Event::Connected(Connected {
             cipher_suite: self.hs.cipher_suite.unwrap_or_default(),
@@ -728,6 +650,7 @@ impl Endpoint {
         for data in std::mem::take(&mut self.early_data) {
             self.events.push_back(Event::ApplicationData(data));
         }
+        self.early_data_bytes = 0;
     }
 
     /// Replace the current flight, send it and arm its timer (`expect_answer`).
@@ -781,7 +704,9 @@ impl Endpoint {
         Ok(())
     }
 
-    /// Send application data (one record). Only once connected.
+    /// Send application data (one record). Only once connected: before [`Event::Connected`]
+    /// (also while the peer is unverified) this is refused with [`Error::NotConnected`] and
+    /// nothing is sent or kept.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
         if self.state != State::Connected {
             return Err(Error::NotConnected);
@@ -799,7 +724,7 @@ impl Endpoint {
 
     /// Close the connection with close_notify.
     pub fn close(&mut self) {
-        if self.state == State::Connected {
+        if matches!(self.state, State::Connected | State::ConnectedUnverified) {
             let _ = self.send_alert(AlertLevel::WARNING, AlertDescription::CLOSE_NOTIFY);
         }
         self.state = State::Closed;

@@ -135,7 +135,7 @@ impl Endpoint {
                 self.connected();
                 Ok(())
             }
-            (State::Connected, HandshakeMessage::ClientHello(_)) => {
+            (State::Connected | State::ConnectedUnverified, HandshakeMessage::ClientHello(_)) => {
                 self.send_alert(AlertLevel::WARNING, AlertDescription::NO_RENEGOTIATION)
             }
             (_, m) => Err(Error::UnexpectedMessage(m.msg_type())),

@@ -5,7 +5,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::*;
-use crate::crypto::cert::FingerprintAlgorithm;
+use crate::codes::NamedGroup;
+use crate::crypto::cert::{Certificate as LocalCertificate, FingerprintAlgorithm};
 
 fn certificates() -> &'static (Arc<LocalCertificate>, Arc<LocalCertificate>) {
     static CERTS: OnceLock<(Arc<LocalCertificate>, Arc<LocalCertificate>)> = OnceLock::new();
@@ -75,6 +76,8 @@ struct Pair {
     /// Every datagram sent, for inspection.
     sent: Vec<(bool, Vec<u8>)>,
     mtu_seen: usize,
+    /// Deliver the datagrams one side sends in one go (a flight) in reverse order.
+    reverse_flights: bool,
 }
 
 impl Pair {
@@ -93,15 +96,24 @@ impl Pair {
             server_error: None,
             sent: Vec::new(),
             mtu_seen: 0,
+            reverse_flights: false,
         }
     }
 
     fn drain(&mut self) {
+        let start = self.in_flight.len();
         while let Some(d) = self.client.poll_transmit() {
             self.send(true, &d);
         }
+        let middle = self.in_flight.len();
         while let Some(d) = self.server.poll_transmit() {
             self.send(false, &d);
+        }
+        if self.reverse_flights {
+            // Same delivery times, so the order in `in_flight` is the delivery order.
+            let end = self.in_flight.len();
+            self.in_flight[start..middle].reverse();
+            self.in_flight[middle..end].reverse();
         }
         while let Some(e) = self.client.poll_event() {
             self.client_events.push(e);
@@ -465,8 +477,8 @@ fn silent_peer_times_out_after_bounded_retransmissions() {
 /// gets a DTLS 1.2 answer: a HelloVerifyRequest with cookies on, the server flight without.
 #[test]
 fn answers_chromiums_fragmented_dtls13_first_client_hello_with_dtls12() {
-    const HELLO_1: &[u8] = include_bytes!("../../tests/data/chromium156-client-hello-1.bin");
-    const HELLO_2: &[u8] = include_bytes!("../../tests/data/chromium156-client-hello-2.bin");
+    const HELLO_1: &[u8] = include_bytes!("../../../tests/data/chromium156-client-hello-1.bin");
+    const HELLO_2: &[u8] = include_bytes!("../../../tests/data/chromium156-client-hello-2.bin");
     let (_, server_config) = configs();
     for (hello_verify, order) in [(true, [HELLO_1, HELLO_2]), (false, [HELLO_2, HELLO_1])] {
         let mut config = server_config.clone();
@@ -494,10 +506,7 @@ fn answers_chromiums_fragmented_dtls13_first_client_hello_with_dtls12() {
         } else {
             assert_eq!(fragment.msg_type, HandshakeType::SERVER_HELLO);
             let hello = crate::handshake::ServerHello::parse(fragment.fragment).unwrap();
-            assert_eq!(
-                hello.server_version,
-                crate::codes::ProtocolVersion::DTLS_1_2
-            );
+            assert_eq!(hello.server_version, ProtocolVersion::DTLS_1_2);
             assert_eq!(
                 hello.cipher_suite,
                 CipherSuite::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256
@@ -561,3 +570,6 @@ fn lost_last_flight_is_sent_again_when_the_client_repeats_its_flight() {
         "the server answered with flight 6 again"
     );
 }
+
+mod late_fingerprint;
+mod reordering;
