@@ -7,6 +7,7 @@ mod checks;
 mod config;
 #[cfg(feature = "host-addresses")]
 mod host;
+pub mod mdns;
 mod pair;
 
 pub use agent::{Agent, HostCandidate};

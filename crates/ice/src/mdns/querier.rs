@@ -278,7 +278,8 @@ impl Querier {
             records: Vec::new(),
         };
         let mut contents = Vec::with_capacity(128);
-        msg.emit(&mut contents).map_err(|_| MdnsError::NotLocalName)?;
+        msg.emit(&mut contents)
+            .map_err(|_| MdnsError::NotLocalName)?;
         self.stats.queries_sent += 1;
         self.transmits.push_back(Transmit {
             destination: self.config.destination,
