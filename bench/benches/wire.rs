@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, black_box, criterion_group, criterion_main};
-use strata_bench::{Fixtures, cases};
+use strata_bench::{Fixtures, Throughput, cases};
 
 fn wire(c: &mut Criterion) {
     let mut fx = Fixtures::new();
@@ -26,6 +26,15 @@ fn wire(c: &mut Criterion) {
             .measurement_time(Duration::from_secs(3));
         for case in cases().iter().filter(|c| c.group == name) {
             let run = case.run;
+            match case.throughput {
+                Some(Throughput::Bytes(n)) => {
+                    group.throughput(criterion::Throughput::Bytes(n));
+                }
+                Some(Throughput::Elements(n)) => {
+                    group.throughput(criterion::Throughput::Elements(n));
+                }
+                None => {}
+            }
             match case.refill {
                 None => {
                     group.bench_function(case.implementation, |b| {

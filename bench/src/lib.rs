@@ -22,6 +22,7 @@
 #![deny(unsafe_code)]
 
 pub mod libsrtp;
+pub mod sctp;
 pub mod security;
 
 use std::hint::black_box;
@@ -104,6 +105,8 @@ pub struct Fixtures {
     pub srtp: security::SrtpFixtures,
     /// DTLS configurations and connected pairs, made on first use ([`Fixtures::dtls`]).
     pub dtls: Option<Box<security::DtlsFixtures>>,
+    /// SCTP association pairs, made on first use ([`sctp`]).
+    pub sctp: sctp::SctpFixtures,
 }
 
 impl Fixtures {
@@ -145,6 +148,7 @@ impl Fixtures {
             batch: security::SRTP_BATCH,
             srtp: security::SrtpFixtures::default(),
             dtls: None,
+            sctp: sctp::SctpFixtures::default(),
         }
     }
 }
@@ -502,6 +506,17 @@ pub struct Case {
     /// For cases that consume prepared inputs: restores them (not measured). `run` may be
     /// called at most [`Fixtures::batch`] times after each call of `refill`.
     pub refill: Option<fn(&mut Fixtures)>,
+    /// What one run moves, for criterion's throughput figures (MB/s, elements/s).
+    pub throughput: Option<Throughput>,
+}
+
+/// What one run of a case moves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Throughput {
+    /// User bytes delivered per run.
+    Bytes(u64),
+    /// Messages delivered per run.
+    Elements(u64),
 }
 
 impl Case {
@@ -512,7 +527,14 @@ impl Case {
             implementation,
             run,
             refill: None,
+            throughput: None,
         }
+    }
+
+    /// The same case, reporting `throughput` per run.
+    pub const fn with_throughput(mut self, throughput: Throughput) -> Case {
+        self.throughput = Some(throughput);
+        self
     }
 
     /// A case that consumes [`Fixtures::batch`] prepared inputs between calls of `refill`.
@@ -527,6 +549,7 @@ impl Case {
             implementation,
             run,
             refill: Some(refill),
+            throughput: None,
         }
     }
 
@@ -586,6 +609,7 @@ pub fn cases() -> &'static [Case] {
         let mut cases = WIRE_CASES.to_vec();
         security::srtp_cases(&mut cases);
         security::dtls_cases(&mut cases);
+        sctp::sctp_cases(&mut cases);
         cases
     });
     &CASES

@@ -412,8 +412,10 @@ pub fn srtp_cases(cases: &mut Vec<Case>) {
 // ---------------------------------------------------------------------------------------
 // DTLS
 
-const CLIENT_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 5000);
-const SERVER_ADDR: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 5001);
+pub(crate) const CLIENT_ADDR: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)), 5000);
+pub(crate) const SERVER_ADDR: SocketAddr =
+    SocketAddr::new(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2)), 5001);
 const APP_DATA_LEN: usize = 1200;
 
 /// Everything the DTLS cases keep: configurations with their certificates, and a connected
@@ -563,6 +565,28 @@ impl DtlsFixtures {
             rtc_header,
             rtc_raw,
         }
+    }
+}
+
+impl DtlsFixtures {
+    /// A fresh connected Strata pair (client, server), its Connected events drained.
+    pub fn strata_connected_pair(
+        &self,
+    ) -> (
+        strata_dtls::endpoint::Endpoint,
+        strata_dtls::endpoint::Endpoint,
+    ) {
+        let mut pair = strata_handshake(self.now, &self.strata_client, &self.strata_server);
+        while pair.0.poll_event().is_some() {}
+        while pair.1.poll_event().is_some() {}
+        pair
+    }
+
+    /// A fresh connected rtc-dtls pair (client, server).
+    pub fn rtc_connected_pair(
+        &self,
+    ) -> (rtc_dtls::endpoint::Endpoint, rtc_dtls::endpoint::Endpoint) {
+        rtc_handshake(self.now, &self.rtc_client, &self.rtc_server)
     }
 }
 
