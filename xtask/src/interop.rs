@@ -9,6 +9,7 @@ use std::process::Command;
 
 use crate::{Result, cargo, root, run};
 
+mod mdns;
 mod turn_client;
 mod turn_server;
 
@@ -43,6 +44,7 @@ const EXAMPLES: &[Example] = &[
 fn all_cases() -> impl Iterator<Item = &'static Case> {
     CASES
         .iter()
+        .chain(mdns::CASES)
         .chain(turn_client::CASES)
         .chain(turn_server::CASES)
 }
@@ -50,9 +52,16 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
 fn all_examples() -> impl Iterator<Item = &'static Example> {
     EXAMPLES
         .iter()
+        .chain(mdns::EXAMPLES)
         .chain(turn_client::EXAMPLES)
         .chain(turn_server::EXAMPLES)
 }
+
+/// Python modules some cases need: (case name prefix, module, pip package).
+const PYTHON_NEEDS: &[(&str, &str, &str)] = &[
+    ("srtp-vs-libsrtp", "pylibsrtp", "pylibsrtp"),
+    ("mdns-", "zeroconf", "zeroconf"),
+];
 
 /// One interop case.
 pub(super) struct Case {
@@ -264,8 +273,16 @@ pub(crate) fn main(args: &[String]) -> Result {
         ("unshare", "util-linux"),
         ("openssl", "openssl"),
     ])?;
-    if only.is_none_or(|n| n == "srtp-vs-libsrtp") {
-        ensure_pylibsrtp()?;
+    for (prefix, module, package) in PYTHON_NEEDS {
+        let wanted = all_cases().any(|c| {
+            c.name.starts_with(prefix)
+                && only.is_none_or(|n| n == c.name)
+                && (!smoke || c.smoke)
+                && c.disabled.is_none()
+        });
+        if wanted {
+            ensure_python_module(module, package)?;
+        }
     }
     let mut binaries = Vec::new();
     for ex in all_examples() {
@@ -362,17 +379,17 @@ fn ensure_packages(needed: &[(&str, &str)]) -> Result {
 
 /// pylibsrtp (libsrtp 2 for Python) for `srtp-vs-libsrtp`; installed with pip before entering
 /// the namespace, which has no network.
-fn ensure_pylibsrtp() -> Result {
+fn ensure_python_module(module: &str, package: &str) -> Result {
     let present = Command::new("python3")
-        .args(["-c", "import pylibsrtp"])
+        .args(["-c", &format!("import {module}")])
         .output()
         .is_ok_and(|o| o.status.success());
     if present {
         return Ok(());
     }
-    eprintln!("interop: installing pylibsrtp");
+    eprintln!("interop: installing {package}");
     run(
-        "pip install pylibsrtp",
-        Command::new("python3").args(["-m", "pip", "install", "-q", "pylibsrtp"]),
+        &format!("pip install {package}"),
+        Command::new("python3").args(["-m", "pip", "install", "-q", package]),
     )
 }
