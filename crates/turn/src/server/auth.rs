@@ -63,6 +63,17 @@ pub(super) fn nonce_valid(secret: &[u8; 32], nonce: &str, now: u64, lifetime: Du
         == 0
 }
 
+/// A RESERVATION-TOKEN value: the first 8 bytes of HMAC-SHA1(secret, "token" || counter).
+pub(super) fn token(secret: &[u8; 32], counter: u64) -> [u8; 8] {
+    let mut data = [0u8; 13];
+    data[..5].copy_from_slice(b"token");
+    data[5..].copy_from_slice(&counter.to_be_bytes());
+    let mac = hmac_sha1(secret, &data);
+    let mut out = [0u8; 8];
+    out.copy_from_slice(&mac[..8]);
+    out
+}
+
 /// The TURN REST password for `username`: base64(HMAC-SHA1(secret, username)).
 pub fn rest_password(secret: &str, username: &str) -> String {
     base64(&hmac_sha1(secret.as_bytes(), username.as_bytes()))

@@ -65,6 +65,10 @@ pub struct ServerConfig {
     pub ipv4_relay: bool,
     /// Whether IPv6 relayed addresses can be allocated.
     pub ipv6_relay: bool,
+    /// Accept ChannelBind for numbers 0x5000..=0x7FFF too, the range RFC 5766 allowed before
+    /// RFC 8656 section 12 narrowed it to 0x4000..=0x4FFF. Clients such as coturn's
+    /// `turnutils_uclient` still pick numbers up there. On by default.
+    pub rfc5766_channel_numbers: bool,
     /// Most datagrams waiting in [`super::Server::poll_transmit`]; more are dropped and counted.
     pub max_queued_transmits: usize,
     /// Secret keying the stateless nonces; fill it from a CSPRNG (the default is all zero,
@@ -94,6 +98,7 @@ impl ServerConfig {
             peer_filter: PeerFilter::default(),
             ipv4_relay: true,
             ipv6_relay: false,
+            rfc5766_channel_numbers: true,
             max_queued_transmits: 4096,
             nonce_secret: [0; 32],
         }

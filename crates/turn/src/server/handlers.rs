@@ -14,6 +14,12 @@ use super::allocation::{Allocation, Channel, TokenBucket};
 use super::{Event, FiveTuple, RelayPorts, RelayRequest, Route, Server, auth};
 use crate::channel_data::ChannelNumber;
 
+/// How long a port reserved by EVEN-PORT's R bit waits for its Allocate (RFC 8656
+/// section 7.2: about 30 seconds).
+pub(super) const RESERVATION_LIFETIME: Duration = Duration::from_secs(30);
+/// Most reservations held at once.
+const MAX_RESERVATIONS: usize = 1024;
+
 /// REQUESTED-TRANSPORT's value for UDP.
 const UDP: u8 = 17;
 
@@ -220,20 +226,24 @@ impl<P: RelayPorts> Server<P> {
             Some(Ok(Attribute::AdditionalAddressFamily(f))) => Some(f),
             Some(_) => return Err(Refusal::new(ErrorCode::BAD_REQUEST)),
         };
-        let token = message.get(AttrType::RESERVATION_TOKEN).is_some();
+        let token = match message.get_typed(AttrType::RESERVATION_TOKEN) {
+            None => None,
+            Some(Ok(Attribute::ReservationToken(t))) => Some(t),
+            Some(_) => return Err(Refusal::new(ErrorCode::BAD_REQUEST)),
+        };
         let even_port = match message.get_typed(AttrType::EVEN_PORT) {
             None => None,
             Some(Ok(Attribute::EvenPort { reserve_next })) => Some(reserve_next),
             Some(_) => return Err(Refusal::new(ErrorCode::BAD_REQUEST)),
         };
-        if (token && (even_port.is_some() || requested_family.is_some()))
+        if (token.is_some() && (even_port.is_some() || requested_family.is_some()))
             || (additional.is_some() && requested_family.is_some())
             || additional == Some(AddressFamily::IPV4)
         {
             return Err(Refusal::new(ErrorCode::BAD_REQUEST));
         }
-        if token || even_port == Some(true) {
-            // No reservations are kept.
+        let reserve_next = even_port == Some(true);
+        if reserve_next && self.reservations.len() >= MAX_RESERVATIONS {
             return Err(Refusal::new(ErrorCode::INSUFFICIENT_CAPACITY));
         }
         let family = requested_family.unwrap_or(AddressFamily::IPV4);
@@ -258,13 +268,39 @@ impl<P: RelayPorts> Server<P> {
         } else {
             lifetime
         };
-        let request = RelayRequest {
-            family,
-            even_port: even_port.is_some(),
-            five_tuple,
+        let relayed = match token {
+            // The port reserved by an earlier Allocate with EVEN-PORT (R = 1), already open.
+            Some(token) => match self.reservations.remove(&token) {
+                Some((addr, expires)) if expires > now => addr,
+                Some((addr, _)) => {
+                    self.ports.close(addr);
+                    return Err(Refusal::new(ErrorCode::INSUFFICIENT_CAPACITY));
+                }
+                None => return Err(Refusal::new(ErrorCode::INSUFFICIENT_CAPACITY)),
+            },
+            None => {
+                let request = RelayRequest {
+                    family,
+                    even_port: even_port.is_some(),
+                    reserve_next,
+                    five_tuple,
+                };
+                let Ok(relayed) = self.ports.open(&request) else {
+                    return Err(Refusal::new(ErrorCode::INSUFFICIENT_CAPACITY));
+                };
+                relayed
+            }
         };
-        let Ok(relayed) = self.ports.open(&request) else {
-            return Err(Refusal::new(ErrorCode::INSUFFICIENT_CAPACITY));
+        let reservation = if reserve_next {
+            let next = SocketAddr::new(relayed.ip(), relayed.port().wrapping_add(1));
+            let token = self.reservation_token();
+            self.reservations
+                .insert(token, (next, now + RESERVATION_LIFETIME));
+            self.reservation_queue
+                .push_back((now + RESERVATION_LIFETIME, token));
+            Some(token)
+        } else {
+            None
         };
         let alloc = Allocation {
             relayed,
@@ -297,6 +333,9 @@ impl<P: RelayPorts> Server<P> {
             Attribute::Lifetime(lifetime.as_secs() as u32),
             Attribute::XorMappedAddress(five_tuple.client),
         ];
+        if let Some(token) = reservation {
+            answer.push(Attribute::ReservationToken(token));
+        }
         if additional.is_some() {
             answer.push(Attribute::AddressErrorCode {
                 family: AddressFamily::IPV6,
@@ -419,7 +458,10 @@ impl<P: RelayPorts> Server<P> {
     ) -> Result<Answer<'m>, Refusal> {
         let relayed = self.owned_allocation(&five_tuple, username)?.relayed;
         let number = match message.get_typed(AttrType::CHANNEL_NUMBER) {
-            Some(Ok(Attribute::ChannelNumber(n))) if ChannelNumber(n).is_valid() => {
+            Some(Ok(Attribute::ChannelNumber(n)))
+                if ChannelNumber(n).is_valid()
+                    || (self.config.rfc5766_channel_numbers && (0x5000..=0x7FFF).contains(&n)) =>
+            {
                 ChannelNumber(n)
             }
             _ => return Err(Refusal::new(ErrorCode::BAD_REQUEST)),

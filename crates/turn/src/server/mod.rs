@@ -25,7 +25,10 @@
 //! the peer filter ([`filter`]). Malformed and unauthenticated input is dropped and counted
 //! in [`ServerStats`].
 //!
-//! Left out: RESERVATION-TOKEN and EVEN-PORT's R bit (answered 508), dual allocations (an
+//! EVEN-PORT with the R bit reserves the next port for 30 s behind a RESERVATION-TOKEN
+//! (the caller's [`RelayPorts`] opens both ports).
+//!
+//! Left out: dual allocations (an
 //! ADDITIONAL-ADDRESS-FAMILY request gets the IPv4 allocation and an ADDRESS-ERROR-CODE for
 //! IPv6), ICMP attributes, the five-minute quarantine of expired channel numbers
 //! (section 12), RFC 6062 TCP relaying, the RFC 8489 SHA-256 password algorithms.
@@ -140,6 +143,9 @@ pub struct RelayRequest {
     pub family: AddressFamily,
     /// EVEN-PORT was requested: the port must be even.
     pub even_port: bool,
+    /// EVEN-PORT's R bit: the next-higher port must be opened too (the server hands it out
+    /// later to the Allocate that presents the RESERVATION-TOKEN, or closes it after 30 s).
+    pub reserve_next: bool,
     /// The allocation the address is for.
     pub five_tuple: FiveTuple,
 }
@@ -255,6 +261,11 @@ pub struct Server<P: RelayPorts> {
     user_allocations: HashMap<String, u32>,
     static_keys: HashMap<String, IntegrityKey>,
     timers: BinaryHeap<Reverse<(Instant, FiveTuple)>>,
+    /// RESERVATION-TOKEN -> reserved relayed address and its expiry.
+    reservations: HashMap<[u8; 8], (SocketAddr, Instant)>,
+    /// Reservations in the order they expire (they all live equally long).
+    reservation_queue: VecDeque<(Instant, [u8; 8])>,
+    reservation_counter: u64,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
     pool: Vec<Vec<u8>>,
@@ -280,6 +291,9 @@ impl<P: RelayPorts> Server<P> {
             user_allocations: HashMap::new(),
             static_keys,
             timers: BinaryHeap::new(),
+            reservations: HashMap::new(),
+            reservation_queue: VecDeque::new(),
+            reservation_counter: 0,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             pool: Vec::new(),
@@ -349,6 +363,15 @@ impl<P: RelayPorts> Server<P> {
 
     /// Expires what is due at `now`.
     pub fn handle_timeout(&mut self, now: Instant) {
+        while let Some(&(at, token)) = self.reservation_queue.front() {
+            if at > now {
+                break;
+            }
+            self.reservation_queue.pop_front();
+            if let Some((addr, _)) = self.reservations.remove(&token) {
+                self.ports.close(addr);
+            }
+        }
         while let Some(&Reverse((at, five_tuple))) = self.timers.peek() {
             if at > now {
                 break;
@@ -385,7 +408,12 @@ impl<P: RelayPorts> Server<P> {
     /// When to call [`Server::handle_timeout`] next.
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {
-        self.timers.peek().map(|Reverse((at, _))| *at)
+        let allocations = self.timers.peek().map(|Reverse((at, _))| *at);
+        let reservations = self.reservation_queue.front().map(|(at, _)| *at);
+        match (allocations, reservations) {
+            (Some(a), Some(r)) => Some(a.min(r)),
+            (a, r) => a.or(r),
+        }
     }
 
     /// Returns a sent [`Transmit`]'s buffer for reuse.
@@ -394,6 +422,12 @@ impl<P: RelayPorts> Server<P> {
             buffer.clear();
             self.pool.push(buffer);
         }
+    }
+
+    /// An unguessable RESERVATION-TOKEN: a keyed hash of a counter.
+    fn reservation_token(&mut self) -> [u8; 8] {
+        self.reservation_counter += 1;
+        auth::token(&self.config.nonce_secret, self.reservation_counter)
     }
 
     fn buffer(&mut self) -> Vec<u8> {

@@ -118,8 +118,21 @@ impl<P: RelayPorts> Server<P> {
         let mut buf = self.buffer();
         let ok = match channel {
             Some(number) => {
-                channel_data::encode_into(&mut buf, number, data, five_tuple.transport.is_stream())
-                    .is_ok()
+                // Written here rather than with `channel_data::encode_into`, which keeps to
+                // RFC 8656's 0x4000..=0x4FFF while the server may accept RFC 5766 numbers.
+                match u16::try_from(data.len()) {
+                    Ok(len) => {
+                        buf.extend_from_slice(&number.0.to_be_bytes());
+                        buf.extend_from_slice(&len.to_be_bytes());
+                        buf.extend_from_slice(data);
+                        if five_tuple.transport.is_stream() {
+                            let padded = channel_data::encoded_len(data.len(), true);
+                            buf.resize(padded, 0);
+                        }
+                        true
+                    }
+                    Err(_) => false,
+                }
             }
             None => {
                 // The transaction id of an indication only needs to be unique enough for

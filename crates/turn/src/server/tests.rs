@@ -34,6 +34,9 @@ impl RelayPorts for FakePorts {
         };
         let addr = SocketAddr::new(ip, 50_000 + self.next);
         self.open.push(addr);
+        if request.reserve_next {
+            self.open.push(SocketAddr::new(ip, addr.port() + 1));
+        }
         Ok(addr)
     }
 
@@ -447,11 +450,15 @@ fn allocate_checks_transport_and_family() {
         Attribute::RequestedAddressFamily(AddressFamily(9)),
     ];
     assert_eq!(h.request(&c2, alloc, &bad, None).error(), Some(440));
-    let reserve = [
+    let token_and_family = [
         Attribute::RequestedTransport(17),
-        Attribute::EvenPort { reserve_next: true },
+        Attribute::ReservationToken([1; 8]),
+        Attribute::RequestedAddressFamily(AddressFamily::IPV4),
     ];
-    assert_eq!(h.request(&c2, alloc, &reserve, None).error(), Some(508));
+    assert_eq!(
+        h.request(&c2, alloc, &token_and_family, None).error(),
+        Some(400)
+    );
 
     let mut cfg = config();
     cfg.ipv6_relay = true;
@@ -465,6 +472,63 @@ fn allocate_checks_transport_and_family() {
         panic!()
     };
     assert!(a.is_ipv6());
+}
+
+#[test]
+fn even_port_reserves_the_next_port_behind_a_token() {
+    let mut h = Harness::new(config());
+    let mut c = client(40_000, Transport::Udp);
+    h.allocate(&mut c);
+    let mut rtp = client(40_001, Transport::Udp);
+    rtp.nonce = c.nonce.clone();
+    let even = [
+        Attribute::RequestedTransport(17),
+        Attribute::EvenPort { reserve_next: true },
+    ];
+    let r = h.request(&rtp, Method::ALLOCATE, &even, None);
+    let Some(Attribute::XorRelayedAddress(a)) = r.attr(AttrType::XOR_RELAYED_ADDRESS) else {
+        panic!("error {:?}", r.error())
+    };
+    assert_eq!(a.port() % 2, 0);
+    let Some(Attribute::ReservationToken(token)) = r.attr(AttrType::RESERVATION_TOKEN) else {
+        panic!("no token")
+    };
+    let mut rtcp = client(40_002, Transport::Udp);
+    rtcp.nonce = c.nonce.clone();
+    let with_token = [
+        Attribute::RequestedTransport(17),
+        Attribute::ReservationToken(token),
+    ];
+    let r = h.request(&rtcp, Method::ALLOCATE, &with_token, None);
+    let Some(Attribute::XorRelayedAddress(b)) = r.attr(AttrType::XOR_RELAYED_ADDRESS) else {
+        panic!("error {:?}", r.error())
+    };
+    assert_eq!(b, SocketAddr::new(a.ip(), a.port() + 1));
+    // A token works once.
+    let mut again = client(40_003, Transport::Udp);
+    again.nonce = c.nonce.clone();
+    assert_eq!(
+        h.request(&again, Method::ALLOCATE, &with_token, None)
+            .error(),
+        Some(508)
+    );
+
+    // An unclaimed reservation closes its port after 30 s.
+    let mut other = client(40_004, Transport::Udp);
+    other.nonce = c.nonce.clone();
+    let r = h.request(&other, Method::ALLOCATE, &even, None);
+    let Some(Attribute::XorRelayedAddress(x)) = r.attr(AttrType::XOR_RELAYED_ADDRESS) else {
+        panic!()
+    };
+    let reserved = SocketAddr::new(x.ip(), x.port() + 1);
+    assert!(h.server.relay_ports().open.contains(&reserved));
+    assert_eq!(
+        h.server.poll_timeout(),
+        Some(h.now + Duration::from_secs(30))
+    );
+    h.advance(Duration::from_secs(30));
+    assert!(h.server.relay_ports().closed.contains(&reserved));
+    assert!(!h.server.relay_ports().open.contains(&reserved));
 }
 
 #[test]
@@ -747,7 +811,7 @@ fn channel_bind_rules_and_channel_data_both_ways() {
         Some(400)
     );
     assert_eq!(
-        h.request(&c, cb, &bind(0x5000, peer), None).error(),
+        h.request(&c, cb, &bind(0x8000, peer), None).error(),
         Some(400)
     );
     assert_eq!(
@@ -815,6 +879,37 @@ fn channel_bind_rules_and_channel_data_both_ways() {
         .handle_relay_packet(h.now, relayed, SocketAddr::new(peer.ip(), 1), b"r");
     let t = h.server.poll_transmit().unwrap();
     assert!(strata_stun::is_stun(&t.contents));
+}
+
+#[test]
+fn rfc5766_channel_numbers_are_optional() {
+    let peer = addr(PEER);
+    let bind = [
+        Attribute::ChannelNumber(0x5738),
+        Attribute::XorPeerAddress(peer),
+    ];
+    let mut cfg = config();
+    cfg.rfc5766_channel_numbers = false;
+    let mut h = Harness::new(cfg);
+    let mut c = client(40_000, Transport::Udp);
+    h.allocate(&mut c);
+    assert_eq!(
+        h.request(&c, Method::CHANNEL_BIND, &bind, None).error(),
+        Some(400)
+    );
+
+    let mut h = Harness::new(config());
+    let mut c = client(40_000, Transport::Tcp);
+    let relayed = h.allocate(&mut c);
+    assert_eq!(
+        h.request(&c, Method::CHANNEL_BIND, &bind, None).class(),
+        Class::SuccessResponse
+    );
+    h.server.handle_relay_packet(h.now, relayed, peer, b"abcde");
+    let t = h.server.poll_transmit().unwrap();
+    assert_eq!(t.contents, b"\x57\x38\x00\x05abcde\0\0\0");
+    h.feed(&c, b"\x57\x38\x00\x02hi");
+    assert_eq!(h.server.poll_transmit().unwrap().contents, b"hi");
 }
 
 #[test]
