@@ -22,7 +22,7 @@
 //! would panic the bench.
 //!
 //! How each stack is driven (the cheapest correct way its API offers):
-//! - strata: `Association::send` from a slice, `poll_transmit` into the other end's
+//! - strata: `Association::send` from a slice, `poll_transmit_into` a reused buffer, into the other end's
 //!   `handle_packet`, `poll_event` yields each message as an owned `Vec`.
 //! - rtc-sctp 0.21.1 and sctp-proto: `Endpoint::handle` on the peer's `Bytes` (no copy in
 //!   the shuttle), `Association::handle_event`, `Stream::write_sctp` of a shared `Bytes`, and
@@ -175,6 +175,8 @@ pub struct StrataPair {
     now: Instant,
     queued: usize,
     m: Messages,
+    /// The reused packet buffer (`poll_transmit_into`).
+    buf: Vec<u8>,
 }
 
 impl StrataPair {
@@ -203,6 +205,7 @@ impl StrataPair {
             now,
             queued: w.queued,
             m: Messages::new(w.msg_len, numbered),
+            buf: vec![0; 1500],
         };
         pair.a.connect(now).expect("connect");
         for _ in 0..16 {
@@ -271,8 +274,8 @@ impl Transfer for StrataPair {
                 self.a.send(now, 0, Ppid::BINARY, msg, true).expect("send");
             }
             let mut moved = false;
-            while let Some(p) = self.a.poll_transmit() {
-                Self::deliver(self.now, &mut self.dtls, true, &p, &mut self.b);
+            while let Some(n) = self.a.poll_transmit_into(&mut self.buf) {
+                Self::deliver(self.now, &mut self.dtls, true, &self.buf[..n], &mut self.b);
                 moved = true;
             }
             while let Some(e) = self.b.poll_event() {
@@ -280,8 +283,8 @@ impl Transfer for StrataPair {
                     self.m.check(&data);
                 }
             }
-            while let Some(p) = self.b.poll_transmit() {
-                Self::deliver(self.now, &mut self.dtls, false, &p, &mut self.a);
+            while let Some(n) = self.b.poll_transmit_into(&mut self.buf) {
+                Self::deliver(self.now, &mut self.dtls, false, &self.buf[..n], &mut self.a);
                 moved = true;
             }
             if !moved {

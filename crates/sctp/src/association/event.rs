@@ -171,4 +171,6 @@ pub struct Stats {
     pub fast_retransmits: u64,
     /// T3-rtx expiries.
     pub t3_expiries: u64,
+    /// Queued packets `poll_transmit_into` dropped because they did not fit its buffer.
+    pub dropped_oversize: u64,
 }

@@ -576,14 +576,53 @@ impl Association {
 
     /// The next packet to send (at most `mtu` bytes), or `None` when there is nothing.
     /// DATA sent here is stamped with the time of the latest input or command.
+    ///
+    /// Allocates the returned packet; [`Association::poll_transmit_into`] writes into a
+    /// caller's buffer instead.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
-        let now = self.now;
-        self.maybe_send_reset_request(now);
-        if let Some(p) = self.out.pop_front() {
-            self.stats.packets_sent += 1;
+        if let Some(p) = self.next_queued() {
             return Some(p);
         }
+        let due = self.data_packet_due()?;
+        let mut buf = vec![0u8; self.config.mtu];
+        let len = self.build_data_packet(&mut buf, due)?;
+        buf.truncate(len);
+        Some(buf)
+    }
+
+    /// Like [`Association::poll_transmit`], but writes the packet into `buf` and returns
+    /// its length: no allocation per packet. `buf` should hold `mtu` bytes (DATA packets
+    /// are cut to `buf.len()` when it is shorter). A queued control packet longer than
+    /// `buf` (only an echoed oversize HEARTBEAT or a long error report can be) is dropped
+    /// and counted in [`Stats::dropped_oversize`].
+    #[must_use]
+    pub fn poll_transmit_into(&mut self, buf: &mut [u8]) -> Option<usize> {
+        while let Some(p) = self.next_queued() {
+            if let Some(dst) = buf.get_mut(..p.len()) {
+                dst.copy_from_slice(&p);
+                return Some(p.len());
+            }
+            self.stats.packets_sent -= 1;
+            self.stats.dropped_oversize += 1;
+        }
+        let due = self.data_packet_due()?;
+        let mtu = self.config.mtu.min(buf.len());
+        self.build_data_packet(&mut buf[..mtu], due)
+    }
+
+    /// The next packet built ahead of time (control chunks), if any.
+    fn next_queued(&mut self) -> Option<Vec<u8>> {
+        let now = self.now;
+        self.maybe_send_reset_request(now);
+        let p = self.out.pop_front()?;
+        self.stats.packets_sent += 1;
+        Some(p)
+    }
+
+    /// What the next DATA/SACK packet carries (FORWARD TSN, SACK, DATA), or `None` when
+    /// there is nothing to send.
+    fn data_packet_due(&mut self) -> Option<(bool, bool)> {
         if !matches!(
             self.state,
             State::Established
@@ -594,16 +633,25 @@ impl Association {
         ) {
             return None;
         }
-        self.sender.abandon_expired(now);
+        self.sender.abandon_expired(self.now);
         let data_ready = self.sender.has_sendable();
         let forward = self.sender.forward_tsn_due();
         let sack = self.receiver.sack_due(data_ready);
         if !sack && !data_ready && !forward {
             return None;
         }
-        let mut buf = vec![0u8; self.config.mtu];
+        Some((forward, sack))
+    }
+
+    /// Builds the packet [`Association::data_packet_due`] announced into `buf`.
+    fn build_data_packet(
+        &mut self,
+        buf: &mut [u8],
+        (forward, sack): (bool, bool),
+    ) -> Option<usize> {
+        let now = self.now;
         let header = self.header(self.peer_tag);
-        let mut builder = PacketBuilder::new(&mut buf, header).ok()?;
+        let mut builder = PacketBuilder::new(buf, header).ok()?;
         if forward {
             let rto = self.rtt.rto();
             self.sender
@@ -624,9 +672,8 @@ impl Association {
             return None;
         }
         let len = builder.finish();
-        buf.truncate(len);
         self.stats.packets_sent += 1;
-        Some(buf)
+        Some(len)
     }
 
     /// The next event, or `None`.

@@ -154,7 +154,10 @@ impl Sender {
             unsent_per_stream: Vec::new(),
             next_ssn: Vec::new(),
             mtu,
-            max_payload: mtu - COMMON_HEADER_LEN - 4 - Data::FIXED_LEN,
+            // A DATA chunk is padded to four bytes inside the packet, so a full fragment
+            // must leave room for its padding (an MTU that is not a multiple of four, e.g.
+            // 1200 minus DTLS overhead, would otherwise never fit and stall the stream).
+            max_payload: (mtu - COMMON_HEADER_LEN - 4 - Data::FIXED_LEN) & !3,
             // Section 7.2.1: min(4 * MTU, max(2 * MTU, 4380)).
             cwnd: (4 * mtu).min((2 * mtu).max(4380)),
             ssthresh: usize::MAX,

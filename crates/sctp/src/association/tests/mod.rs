@@ -81,11 +81,17 @@ struct Pair {
     blackhole: Option<bool>,
     /// Every packet sent (from a?, bytes), when recording.
     log: Option<Vec<(bool, Vec<u8>)>>,
+    /// Take packets with `poll_transmit_into` on this reused buffer (refilled with junk
+    /// before each call) instead of `poll_transmit`.
+    into: Option<Vec<u8>>,
 }
 
 impl Pair {
     fn new(a: Config, b: Config, net: Net, seed: u64) -> Pair {
-        let now = Instant::now();
+        Pair::new_at(a, b, net, seed, Instant::now())
+    }
+
+    fn new_at(a: Config, b: Config, net: Net, seed: u64, now: Instant) -> Pair {
         Pair {
             a: Association::new(a, now),
             b: Association::new(b, now),
@@ -99,17 +105,31 @@ impl Pair {
             packets: 0,
             blackhole: None,
             log: None,
+            into: None,
+        }
+    }
+
+    /// The next packet from a (true) or b, through whichever poll this pair uses.
+    fn poll(&mut self, from_a: bool) -> Option<Vec<u8>> {
+        let x = if from_a { &mut self.a } else { &mut self.b };
+        match &mut self.into {
+            None => x.poll_transmit(),
+            Some(buf) => {
+                buf.fill(0xa5);
+                let n = x.poll_transmit_into(buf)?;
+                Some(buf[..n].to_vec())
+            }
         }
     }
 
     fn drain(&mut self) {
         loop {
             let mut any = false;
-            while let Some(p) = self.a.poll_transmit() {
+            while let Some(p) = self.poll(true) {
                 self.send(true, &p);
                 any = true;
             }
-            while let Some(p) = self.b.poll_transmit() {
+            while let Some(p) = self.poll(false) {
                 self.send(false, &p);
                 any = true;
             }
@@ -691,3 +711,4 @@ mod hostile;
 mod partial;
 mod reset;
 mod shutdown;
+mod transmit;
