@@ -1,0 +1,443 @@
+//! Two peer connections over a virtual network: a virtual clock, fixed latency and seeded
+//! loss, real ICE + DTLS + SCTP in between.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use strata_peer::{
+    ChannelId, ChannelState, DataChannelInit, Error, Event, PeerConnectionState, Rtc, RtcConfig,
+    SdpType, SessionDescriptionInit, SignalingState,
+};
+
+struct Xorshift(u64);
+impl Xorshift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+struct SeededRng(Xorshift);
+impl strata_stun::Rng for SeededRng {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for b in buf {
+            *b = self.0.next() as u8;
+        }
+    }
+}
+
+struct Net {
+    now: Instant,
+    a: Rtc,
+    b: Rtc,
+    a_events: Vec<Event>,
+    b_events: Vec<Event>,
+    in_flight: VecDeque<(Instant, bool, strata_peer::Transmit)>,
+    latency: Duration,
+    loss_percent: u64,
+    rng: Xorshift,
+    delivered: u64,
+    dropped: u64,
+}
+
+const A: &str = "10.0.0.1:5000";
+const B: &str = "10.0.0.2:6000";
+
+impl Net {
+    fn new(seed: u64, loss_percent: u64) -> Net {
+        let now = Instant::now();
+        let mut a = Rtc::with_rng(
+            RtcConfig::default(),
+            Box::new(SeededRng(Xorshift(seed | 1))),
+        )
+        .unwrap();
+        let mut b = Rtc::with_rng(
+            RtcConfig::default(),
+            Box::new(SeededRng(Xorshift(seed.wrapping_mul(7) | 1))),
+        )
+        .unwrap();
+        a.add_local_address(A.parse().unwrap());
+        b.add_local_address(B.parse().unwrap());
+        Net {
+            now,
+            a,
+            b,
+            a_events: Vec::new(),
+            b_events: Vec::new(),
+            in_flight: VecDeque::new(),
+            latency: Duration::from_millis(5),
+            loss_percent,
+            rng: Xorshift(seed.wrapping_add(0x9E37) | 1),
+            delivered: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Offer from `a`, answer from `b`, non-trickle.
+    fn negotiate(&mut self) {
+        let offer = self.a.create_offer().unwrap();
+        self.a.set_local_description(self.now, &offer).unwrap();
+        self.b.set_remote_description(self.now, offer).unwrap();
+        let answer = self.b.create_answer().unwrap();
+        self.b.set_local_description(self.now, &answer).unwrap();
+        self.a.set_remote_description(self.now, answer).unwrap();
+    }
+
+    fn collect(&mut self) {
+        while let Some(t) = self.a.poll_transmit() {
+            self.send(true, t);
+        }
+        while let Some(t) = self.b.poll_transmit() {
+            self.send(false, t);
+        }
+        while let Some(e) = self.a.poll_event() {
+            self.a_events.push(e);
+        }
+        while let Some(e) = self.b.poll_event() {
+            self.b_events.push(e);
+        }
+    }
+
+    fn send(&mut self, from_a: bool, t: strata_peer::Transmit) {
+        if self.rng.next() % 100 < self.loss_percent {
+            self.dropped += 1;
+            return;
+        }
+        self.in_flight
+            .push_back((self.now + self.latency, from_a, t));
+    }
+
+    /// Advances to the next packet arrival or timer, whichever is first.
+    fn step(&mut self) {
+        self.collect();
+        let next_packet = self.in_flight.front().map(|p| p.0);
+        let next_timer = [self.a.poll_timeout(), self.b.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min();
+        let next = match (next_packet, next_timer) {
+            (Some(p), Some(t)) => p.min(t),
+            (Some(p), None) => p,
+            (None, Some(t)) => t,
+            (None, None) => self.now + Duration::from_millis(10),
+        };
+        self.now = self.now.max(next);
+        while self.in_flight.front().is_some_and(|p| p.0 <= self.now) {
+            let (_, from_a, t) = self.in_flight.pop_front().unwrap();
+            self.delivered += 1;
+            if from_a {
+                self.b
+                    .handle_packet(self.now, t.source, t.destination, &t.contents);
+            } else {
+                self.a
+                    .handle_packet(self.now, t.source, t.destination, &t.contents);
+            }
+        }
+        self.a.handle_timeout(self.now);
+        self.b.handle_timeout(self.now);
+        self.collect();
+    }
+
+    fn run_until(&mut self, limit: Duration, mut done: impl FnMut(&mut Net) -> bool) -> Duration {
+        let start = self.now;
+        while !done(self) {
+            assert!(
+                self.now - start < limit,
+                "not done after {limit:?}: a {:?} b {:?}",
+                self.a,
+                self.b
+            );
+            self.step();
+        }
+        self.now - start
+    }
+
+    fn open(&mut self, channel: ChannelId) -> Duration {
+        self.run_until(Duration::from_secs(30), |n| {
+            n.a_events.contains(&Event::ChannelOpen(channel))
+        })
+    }
+
+    fn take_messages_b(&mut self) -> Vec<(ChannelId, Vec<u8>, bool)> {
+        let mut out = Vec::new();
+        self.b_events.retain(|e| match e {
+            Event::ChannelMessage {
+                channel,
+                data,
+                binary,
+            } => {
+                out.push((*channel, data.clone(), *binary));
+                false
+            }
+            _ => true,
+        });
+        out
+    }
+}
+
+#[test]
+fn connects_and_exchanges_text_and_binary() {
+    let mut net = Net::new(1, 0);
+    let ch = net
+        .a
+        .create_data_channel(net.now, "chat", DataChannelInit::default())
+        .unwrap();
+    assert_eq!(net.a.poll_event(), Some(Event::NegotiationNeeded));
+    net.negotiate();
+    let took = net.open(ch);
+    assert!(took < Duration::from_millis(200), "open took {took:?}");
+    assert_eq!(net.a.connection_state(), PeerConnectionState::Connected);
+    net.a.send(net.now, ch, b"hello", false).unwrap();
+    net.a.send(net.now, ch, &[0, 1, 2], true).unwrap();
+    net.a.send(net.now, ch, b"", false).unwrap();
+    net.run_until(Duration::from_secs(5), |n| {
+        n.b_events
+            .iter()
+            .filter(|e| matches!(e, Event::ChannelMessage { .. }))
+            .count()
+            == 3
+    });
+    let remote = net
+        .b_events
+        .iter()
+        .find_map(|e| match e {
+            Event::DataChannel(id) => Some(*id),
+            _ => None,
+        })
+        .unwrap();
+    let info = net.b.channel(remote).unwrap();
+    assert_eq!(info.label, "chat");
+    assert_eq!(info.state, ChannelState::Open);
+    // The offerer is the DTLS server (the answer says active): odd stream ids.
+    assert_eq!(info.stream.map(|s| s % 2), Some(1));
+    let msgs = net.take_messages_b();
+    assert_eq!(
+        msgs,
+        vec![
+            (remote, b"hello".to_vec(), false),
+            (remote, vec![0, 1, 2], true),
+            (remote, Vec::new(), false),
+        ]
+    );
+    // And back.
+    net.b.send(net.now, remote, b"pong", false).unwrap();
+    net.run_until(Duration::from_secs(5), |n| {
+        n.a_events.iter().any(|e| {
+            matches!(e, Event::ChannelMessage { channel, data, .. } if *channel == ch && data == b"pong")
+        })
+    });
+}
+
+#[test]
+fn many_channels_negotiated_and_unreliable_under_loss() {
+    let mut net = Net::new(7, 10);
+    let mut chans = Vec::new();
+    for i in 0..10 {
+        chans.push(
+            net.a
+                .create_data_channel(net.now, &format!("c{i}"), DataChannelInit::default())
+                .unwrap(),
+        );
+    }
+    let unordered = net
+        .a
+        .create_data_channel(
+            net.now,
+            "fast",
+            DataChannelInit {
+                ordered: false,
+                max_retransmits: Some(0),
+                ..DataChannelInit::default()
+            },
+        )
+        .unwrap();
+    let neg_a = net
+        .a
+        .create_data_channel(
+            net.now,
+            "neg",
+            DataChannelInit {
+                negotiated: Some(42),
+                ..DataChannelInit::default()
+            },
+        )
+        .unwrap();
+    net.negotiate();
+    let neg_b = net
+        .b
+        .create_data_channel(
+            net.now,
+            "neg",
+            DataChannelInit {
+                negotiated: Some(42),
+                ..DataChannelInit::default()
+            },
+        )
+        .unwrap();
+    for c in chans.iter().chain([&unordered, &neg_a]) {
+        net.open(*c);
+    }
+    for (i, c) in chans.iter().enumerate() {
+        for j in 0..20u8 {
+            net.a.send(net.now, *c, &[i as u8, j], true).unwrap();
+        }
+    }
+    net.a.send(net.now, neg_a, b"negotiated", false).unwrap();
+    net.run_until(Duration::from_secs(60), |n| {
+        n.b_events
+            .iter()
+            .filter(|e| matches!(e, Event::ChannelMessage { .. }))
+            .count()
+            == 201
+    });
+    let msgs = net.take_messages_b();
+    assert!(msgs.contains(&(neg_b, b"negotiated".to_vec(), false)));
+    // Each reliable ordered channel delivered its 20 messages in order.
+    for i in 0..10u8 {
+        let seq: Vec<u8> = msgs
+            .iter()
+            .filter(|m| m.1.first() == Some(&i) && m.1.len() == 2)
+            .map(|m| m.1[1])
+            .collect();
+        assert_eq!(seq, (0..20).collect::<Vec<u8>>(), "channel {i}");
+    }
+    assert!(net.dropped > 0, "the network dropped packets");
+}
+
+#[test]
+fn large_message_and_peer_max_message_size() {
+    let mut net = Net::new(3, 0);
+    let ch = net
+        .a
+        .create_data_channel(net.now, "big", DataChannelInit::default())
+        .unwrap();
+    net.negotiate();
+    net.open(ch);
+    // 226 DATA fragments at the SCTP MTU left by DTLS (1163 bytes, not a multiple of 4).
+    let big: Vec<u8> = (0..256 * 1024).map(|i| (i % 251) as u8).collect();
+    net.a.send(net.now, ch, &big, true).unwrap();
+    net.run_until(Duration::from_secs(10), |n| {
+        n.b_events
+            .iter()
+            .any(|e| matches!(e, Event::ChannelMessage { data, .. } if data.len() == big.len()))
+    });
+    assert_eq!(net.take_messages_b()[0].1, big);
+    assert_eq!(
+        net.a.send(net.now, ch, &vec![0; 256 * 1024 + 1], true),
+        Err(Error::MessageTooLarge {
+            len: 256 * 1024 + 1,
+            max: 256 * 1024
+        })
+    );
+}
+
+#[test]
+fn signaling_states_and_rollback() {
+    let mut net = Net::new(5, 0);
+    assert!(matches!(
+        net.a.create_answer(),
+        Err(Error::InvalidState(SignalingState::Stable))
+    ));
+    let offer = net.a.create_offer().unwrap();
+    assert_eq!(offer.sdp_type, SdpType::Offer);
+    net.a.set_local_description(net.now, &offer).unwrap();
+    assert_eq!(net.a.signaling_state(), SignalingState::HaveLocalOffer);
+    net.a
+        .set_local_description(net.now, &SessionDescriptionInit::new(SdpType::Rollback, ""))
+        .unwrap();
+    assert_eq!(net.a.signaling_state(), SignalingState::Stable);
+    // Munged SDP is refused.
+    let offer = net.a.create_offer().unwrap();
+    let munged = SessionDescriptionInit::new(SdpType::Offer, offer.sdp.replace("5000", "5001"));
+    assert!(matches!(
+        net.a.set_local_description(net.now, &munged),
+        Err(Error::BadDescription(_))
+    ));
+    net.b.set_remote_description(net.now, offer).unwrap();
+    assert_eq!(net.b.signaling_state(), SignalingState::HaveRemoteOffer);
+    net.b
+        .set_remote_description(net.now, SessionDescriptionInit::new(SdpType::Rollback, ""))
+        .unwrap();
+    assert_eq!(net.b.signaling_state(), SignalingState::Stable);
+    assert!(matches!(
+        net.b
+            .set_remote_description(net.now, SessionDescriptionInit::new(SdpType::Answer, "v=0")),
+        Err(Error::InvalidState(SignalingState::Stable))
+    ));
+}
+
+#[test]
+fn answers_a_chromium_offer_with_media_rejected() {
+    let offer = include_str!("data/chromium156-offer-av-dc.sdp");
+    let mut b = Rtc::new(RtcConfig::default()).unwrap();
+    b.add_local_address("10.0.0.2:6000".parse::<SocketAddr>().unwrap());
+    b.set_remote_description(
+        Instant::now(),
+        SessionDescriptionInit::new(SdpType::Offer, offer),
+    )
+    .unwrap();
+    let answer = b.create_answer().unwrap();
+    b.set_local_description(Instant::now(), &answer).unwrap();
+    let sdp = strata_sdp::SessionDescription::parse(&answer.sdp).unwrap();
+    let lines: Vec<String> = sdp
+        .media
+        .iter()
+        .map(|m| {
+            let l = m.media_line().unwrap();
+            format!("{} {}", l.media, l.port)
+        })
+        .collect();
+    assert_eq!(lines, ["audio 0", "video 0", "application 9"]);
+    let offered = strata_sdp::SessionDescription::parse(offer).unwrap();
+    assert_eq!(sdp.media[2].mid(), offered.media[2].mid());
+    assert!(answer.sdp.contains("a=setup:active\r\n"));
+    assert!(answer.sdp.contains(&format!(
+        "a=group:BUNDLE {}\r\n",
+        offered.media[2].mid().unwrap()
+    )));
+    // Gathering was immediate (one host address): the local description has the candidate.
+    let local = b.local_description().unwrap();
+    assert!(local.sdp.contains("typ host"));
+    assert!(local.sdp.contains("a=end-of-candidates"));
+}
+
+#[test]
+fn aiortc_offer_is_accepted() {
+    let offer = include_str!("data/aiortc116-offer-dc.sdp");
+    let mut b = Rtc::new(RtcConfig::default()).unwrap();
+    b.set_remote_description(
+        Instant::now(),
+        SessionDescriptionInit::new(SdpType::Offer, offer),
+    )
+    .unwrap();
+    let answer = b.create_answer().unwrap();
+    assert!(
+        answer
+            .sdp
+            .contains("m=application 9 UDP/DTLS/SCTP webrtc-datachannel")
+    );
+}
+
+#[test]
+fn channel_close_reaches_both_sides() {
+    let mut net = Net::new(11, 0);
+    let ch = net
+        .a
+        .create_data_channel(net.now, "bye", DataChannelInit::default())
+        .unwrap();
+    net.negotiate();
+    net.open(ch);
+    net.a.close_channel(net.now, ch).unwrap();
+    net.run_until(Duration::from_secs(5), |n| {
+        n.a_events.contains(&Event::ChannelClose(ch))
+            && n.b_events
+                .iter()
+                .any(|e| matches!(e, Event::ChannelClose(_)))
+    });
+    assert_eq!(net.a.channel(ch).unwrap().state, ChannelState::Closed);
+    assert!(net.a.send(net.now, ch, b"x", false).is_err());
+}
