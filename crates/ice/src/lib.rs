@@ -5,16 +5,20 @@ mod agent;
 mod candidate;
 mod checks;
 mod config;
+mod gather;
 #[cfg(feature = "host-addresses")]
 mod host;
+mod inbound;
 pub mod mdns;
 mod pair;
+mod select;
 
-pub use agent::{Agent, HostCandidate};
+pub use agent::Agent;
 pub use candidate::{
     Address, Candidate, CandidateParseError, CandidateType, TcpType, Transport, candidate_priority,
 };
 pub use config::{AgentConfig, Role};
+pub use gather::HostCandidate;
 #[cfg(feature = "host-addresses")]
 pub use host::{HostFilter, host_addresses};
 pub use strata_stun::{OsRng, Rng};

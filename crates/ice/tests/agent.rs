@@ -1,0 +1,479 @@
+//! Agents connecting through the virtual network of `common`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use common::{Nat, Net, addr, agent};
+use strata_ice::{
+    AgentConfig, Candidate, CandidateType, ConnectionState, Event, GatheringState, Role,
+};
+
+fn config(role: Role) -> AgentConfig {
+    AgentConfig {
+        role,
+        ..AgentConfig::default()
+    }
+}
+
+/// Two agents with one host candidate each, signalled both ways.
+fn pair_net(seed: u64, a_role: Role, b_role: Role) -> Net {
+    let mut net = Net::new(seed);
+    let now = net.now;
+    let mut a = agent(config(a_role), seed, now);
+    let mut b = agent(config(b_role), seed + 1, now);
+    a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    b.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    net.add(a, &["192.0.2.1:4000"]);
+    net.add(b, &["192.0.2.2:5000"]);
+    net.signal(0, 1);
+    net.signal(1, 0);
+    net
+}
+
+fn both_connected(net: &Net) -> bool {
+    net.connected(0) && net.connected(1)
+}
+
+#[test]
+fn host_pair_connects_in_a_few_round_trips() {
+    let mut net = pair_net(1, Role::Controlling, Role::Controlled);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    // 10 ms one way: check (20 ms RTT) from both sides in the first Ta, then the nomination
+    // check: connected within 2 RTTs plus a Ta of pacing, no timer-driven waiting.
+    let took = net.elapsed();
+    assert!(took <= Duration::from_millis(90), "took {took:?}");
+    for n in 0..2 {
+        assert_eq!(net.selected_changes(n), 1);
+        assert_eq!(
+            net.states(n),
+            [ConnectionState::Checking, ConnectionState::Connected]
+        );
+    }
+    let (la, ra) = net.nodes[0].agent.selected_pair().unwrap();
+    let (lb, rb) = net.nodes[1].agent.selected_pair().unwrap();
+    assert_eq!(la.socket_addr(), rb.socket_addr());
+    assert_eq!(ra.socket_addr(), lb.socket_addr());
+    // Data both ways, handed back as Received::Data.
+    assert!(net.send(0, b"from a"));
+    assert!(net.send(1, b"from b"));
+    net.run_until(Duration::from_millis(50), |_| false);
+    assert_eq!(net.nodes[1].data, [b"from a".to_vec()]);
+    assert_eq!(net.nodes[0].data, [b"from b".to_vec()]);
+}
+
+#[test]
+fn completes_after_end_of_candidates() {
+    let mut net = pair_net(2, Role::Controlling, Role::Controlled);
+    for n in 0..2 {
+        net.nodes[n].agent.end_of_local_candidates();
+        net.nodes[n].agent.end_of_remote_candidates();
+    }
+    assert!(net.run_until(Duration::from_secs(5), |n| {
+        n.state(0) == ConnectionState::Completed && n.state(1) == ConnectionState::Completed
+    }));
+    assert!(net.nodes[0].events.contains(&Event::EndOfLocalCandidates));
+    assert!(
+        net.nodes[0]
+            .events
+            .contains(&Event::GatheringStateChanged(GatheringState::Complete))
+    );
+}
+
+#[test]
+fn role_conflict_both_controlling_is_repaired() {
+    let mut net = pair_net(3, Role::Controlling, Role::Controlling);
+    assert!(net.run_until(Duration::from_secs(10), both_connected));
+    let roles = [net.nodes[0].agent.role(), net.nodes[1].agent.role()];
+    assert!(roles.contains(&Role::Controlling) && roles.contains(&Role::Controlled));
+    // The agent with the larger tie-breaker stays controlling (RFC 8445 §7.3.1.1).
+    let winner = if net.nodes[0].agent.tie_breaker() > net.nodes[1].agent.tie_breaker() {
+        0
+    } else {
+        1
+    };
+    assert_eq!(net.nodes[winner].agent.role(), Role::Controlling);
+    let loser = 1 - winner;
+    assert!(
+        net.nodes[loser]
+            .events
+            .contains(&Event::RoleChanged(Role::Controlled))
+    );
+}
+
+#[test]
+fn role_conflict_both_controlled_is_repaired() {
+    let mut net = pair_net(4, Role::Controlled, Role::Controlled);
+    assert!(net.run_until(Duration::from_secs(10), both_connected));
+    let roles = [net.nodes[0].agent.role(), net.nodes[1].agent.role()];
+    assert!(roles.contains(&Role::Controlling) && roles.contains(&Role::Controlled));
+}
+
+#[test]
+fn nomination_picks_the_best_pair_in_both_roles() {
+    let mut net = Net::new(5);
+    let now = net.now;
+    let mut a = agent(config(Role::Controlled), 50, now);
+    let mut b = agent(config(Role::Controlling), 51, now);
+    // IPv4 and IPv6 on both: the IPv6 pair has the higher priority (RFC 8421).
+    a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    a.add_local_candidate(addr("[2001:db8::1]:4000")).unwrap();
+    b.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    b.add_local_candidate(addr("[2001:db8::2]:5000")).unwrap();
+    net.add(a, &["192.0.2.1:4000", "[2001:db8::1]:4000"]);
+    net.add(b, &["192.0.2.2:5000", "[2001:db8::2]:5000"]);
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    for n in 0..2 {
+        let (local, remote) = net.nodes[n].agent.selected_pair().unwrap();
+        assert!(local.socket_addr().unwrap().is_ipv6(), "{local}");
+        assert!(remote.socket_addr().unwrap().is_ipv6());
+        assert_eq!(net.selected_changes(n), 1);
+    }
+    assert_eq!(net.nodes[0].agent.pair_count(), 2);
+}
+
+#[test]
+fn controlled_switches_to_a_better_nominated_pair() {
+    // Aggressive nomination seen from the controlled side: the controlling agent nominates
+    // the only pair it has, then a better one once it learns it.
+    let mut net = Net::new(6);
+    let now = net.now;
+    let mut a = agent(config(Role::Controlling), 60, now);
+    let mut b = agent(config(Role::Controlled), 61, now);
+    a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    b.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    net.add(a, &["192.0.2.1:4000", "[2001:db8::1]:4000"]);
+    net.add(b, &["192.0.2.2:5000", "[2001:db8::2]:5000"]);
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    assert_eq!(net.selected_changes(1), 1);
+    // Later, both sides get IPv6 and trickle it.
+    let ca = net.nodes[0]
+        .agent
+        .add_local_candidate(addr("[2001:db8::1]:4000"))
+        .unwrap();
+    let cb = net.nodes[1]
+        .agent
+        .add_local_candidate(addr("[2001:db8::2]:5000"))
+        .unwrap();
+    net.nodes[0].agent.add_remote_candidate(cb).unwrap();
+    net.nodes[1].agent.add_remote_candidate(ca).unwrap();
+    net.run_until(Duration::from_secs(2), |_| false);
+    // The controlling agent nominated once (regular nomination); the new pair is valid but
+    // only a new nomination would move it: the controlled side keeps the nominated pair.
+    let (l, _) = net.nodes[1].agent.selected_pair().unwrap();
+    assert!(l.socket_addr().unwrap().is_ipv4());
+    assert!(both_connected(&net));
+}
+
+#[test]
+fn peer_reflexive_remote_learned_when_candidates_arrive_late() {
+    let mut net = Net::new(7);
+    let now = net.now;
+    let mut a = agent(config(Role::Controlling), 70, now);
+    let mut b = agent(config(Role::Controlled), 71, now);
+    a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    let cb = b.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    net.add(a, &["192.0.2.1:4000"]);
+    net.add(b, &["192.0.2.2:5000"]);
+    // Credentials both ways, but only b's candidate reaches a.
+    let (ua, pa) = {
+        let (u, p) = net.nodes[0].agent.local_credentials();
+        (u.to_owned(), p.to_owned())
+    };
+    let (ub, pb) = {
+        let (u, p) = net.nodes[1].agent.local_credentials();
+        (u.to_owned(), p.to_owned())
+    };
+    net.nodes[1].agent.set_remote_credentials(&ua, &pa).unwrap();
+    net.nodes[0].agent.set_remote_credentials(&ub, &pb).unwrap();
+    net.nodes[0].agent.add_remote_candidate(cb).unwrap();
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    let (_, remote) = net.nodes[1].agent.selected_pair().unwrap();
+    assert_eq!(remote.kind, CandidateType::PeerReflexive);
+    assert_eq!(remote.socket_addr(), Some(addr("192.0.2.1:4000")));
+    // The signalled candidate arrives late: it replaces the peer-reflexive one.
+    let ca: Vec<Candidate> = net.nodes[0].agent.local_candidates().cloned().collect();
+    net.nodes[1]
+        .agent
+        .add_remote_candidate(ca[0].clone())
+        .unwrap();
+    assert_eq!(net.nodes[1].agent.remote_candidates().count(), 1);
+    assert_eq!(
+        net.nodes[1].agent.remote_candidates().next().unwrap().kind,
+        CandidateType::Host
+    );
+}
+
+#[test]
+fn trickle_in_any_order() {
+    // Candidates before credentials, credentials last, on both sides.
+    let mut net = Net::new(8);
+    let now = net.now;
+    let a = agent(config(Role::Controlling), 80, now);
+    let b = agent(config(Role::Controlled), 81, now);
+    net.add(a, &["192.0.2.1:4000"]);
+    net.add(b, &["192.0.2.2:5000"]);
+    // b trickles its candidate to a before a has any local candidate or credentials.
+    let cb = net.nodes[1]
+        .agent
+        .add_local_candidate(addr("192.0.2.2:5000"))
+        .unwrap();
+    net.nodes[0].agent.add_remote_candidate(cb).unwrap();
+    net.run_until(Duration::from_millis(200), |_| false);
+    assert_eq!(net.state(0), ConnectionState::New);
+    let ca = net.nodes[0]
+        .agent
+        .add_local_candidate(addr("192.0.2.1:4000"))
+        .unwrap();
+    net.nodes[1].agent.add_remote_candidate(ca).unwrap();
+    net.run_until(Duration::from_millis(200), |_| false);
+    // No credentials yet: no checks.
+    assert_eq!(net.nodes[0].agent.stats().checks_sent, 0);
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+}
+
+#[test]
+fn connects_through_loss() {
+    for seed in 0..10 {
+        let mut net = pair_net(100 + seed, Role::Controlling, Role::Controlled);
+        net.loss = 0.3;
+        assert!(
+            net.run_until(Duration::from_secs(30), both_connected),
+            "seed {seed}: {:?} {:?}",
+            net.state(0),
+            net.state(1)
+        );
+    }
+}
+
+#[test]
+fn consent_loss_goes_disconnected_then_failed() {
+    let mut net = pair_net(9, Role::Controlling, Role::Controlled);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    // Healthy for a minute: consent keeps it connected.
+    net.run_until(Duration::from_secs(60), |n| !both_connected(n));
+    assert!(both_connected(&net));
+    net.blackhole = true;
+    let cut = net.now;
+    assert!(net.run_until(Duration::from_secs(20), |n| {
+        n.state(0) == ConnectionState::Disconnected
+    }));
+    let disconnected_after = net.now - cut;
+    assert!(
+        disconnected_after >= Duration::from_secs(5)
+            && disconnected_after <= Duration::from_secs(12),
+        "{disconnected_after:?}"
+    );
+    assert!(net.run_until(Duration::from_secs(40), |n| {
+        n.state(0) == ConnectionState::Failed && n.state(1) == ConnectionState::Failed
+    }));
+    let failed_after = net.now - cut;
+    assert!(
+        failed_after >= Duration::from_secs(24) && failed_after <= Duration::from_secs(31),
+        "{failed_after:?}"
+    );
+    assert!(net.nodes[0].agent.send(net.now, vec![1]).is_err());
+}
+
+#[test]
+fn disconnected_recovers_when_responses_return() {
+    let mut net = pair_net(10, Role::Controlling, Role::Controlled);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    net.blackhole = true;
+    assert!(net.run_until(Duration::from_secs(20), |n| {
+        n.state(0) == ConnectionState::Disconnected
+    }));
+    net.blackhole = false;
+    assert!(net.run_until(Duration::from_secs(10), both_connected));
+}
+
+#[test]
+fn restart_keeps_data_flowing() {
+    let mut net = pair_net(11, Role::Controlling, Role::Controlled);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    let old = net.nodes[0].agent.local_credentials().0.to_owned();
+    net.nodes[0].agent.restart(net.now);
+    net.nodes[1].agent.restart(net.now);
+    assert_ne!(net.nodes[0].agent.local_credentials().0, old);
+    // Before new credentials are exchanged, data still flows on the old pair.
+    assert!(net.send(0, b"during"));
+    net.run_until(Duration::from_millis(100), |_| false);
+    assert_eq!(net.nodes[1].data, [b"during".to_vec()]);
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(
+        net.run_until(Duration::from_secs(5), |n| n.selected_changes(0) == 2
+            && n.selected_changes(1) == 2)
+    );
+    assert!(both_connected(&net));
+    assert!(net.send(1, b"after"));
+    net.run_until(Duration::from_millis(100), |_| false);
+    assert_eq!(net.nodes[0].data, [b"after".to_vec()]);
+    // Candidates were reported again for the new offer.
+    let reported = net.nodes[0]
+        .events
+        .iter()
+        .filter(|e| matches!(e, Event::LocalCandidate(_)))
+        .count();
+    assert_eq!(reported, 2);
+}
+
+#[test]
+fn lite_agent_and_full_agent_toward_it() {
+    let mut net = Net::new(12);
+    let now = net.now;
+    // The full agent starts controlled; learning the peer is lite makes it controlling.
+    let mut full = agent(config(Role::Controlled), 120, now);
+    let mut lite = agent(
+        AgentConfig {
+            lite: true,
+            role: Role::Controlling,
+            ..AgentConfig::default()
+        },
+        121,
+        now,
+    );
+    assert_eq!(lite.role(), Role::Controlled);
+    full.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    lite.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    full.set_remote_lite(true);
+    assert_eq!(full.role(), Role::Controlling);
+    net.add(full, &["192.0.2.1:4000"]);
+    net.add(lite, &["192.0.2.2:5000"]);
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    assert_eq!(net.nodes[1].agent.stats().checks_sent, 0);
+    assert!(net.send(1, b"lite"));
+    net.run_until(Duration::from_millis(50), |_| false);
+    assert_eq!(net.nodes[0].data, [b"lite".to_vec()]);
+    // Consent checks from the full agent keep the lite one alive for minutes.
+    net.run_until(Duration::from_secs(120), |n| !both_connected(n));
+    assert!(both_connected(&net));
+}
+
+#[test]
+fn pairs_are_bounded() {
+    let mut net = Net::new(13);
+    let now = net.now;
+    let mut a = agent(
+        AgentConfig {
+            max_pairs: 100,
+            ..config(Role::Controlling)
+        },
+        130,
+        now,
+    );
+    let b = agent(config(Role::Controlled), 131, now);
+    for i in 0..20u16 {
+        a.add_local_candidate(addr(&format!("192.0.2.1:{}", 4000 + i)))
+            .unwrap();
+    }
+    net.add(a, &[]);
+    net.add(b, &[]);
+    net.signal(1, 0);
+    for i in 0..20u16 {
+        let c = Candidate::parse(&format!(
+            "candidate:{i} 1 udp {} 198.51.100.{} 6000 typ host",
+            2_000_000_000 - u32::from(i),
+            i + 1
+        ))
+        .unwrap();
+        net.nodes[0].agent.add_remote_candidate(c).unwrap();
+    }
+    assert_eq!(net.nodes[0].agent.pair_count(), 100);
+    // Paced by Ta: 20 ms lets at most one check out (plus the first).
+    net.run_until(Duration::from_millis(120), |_| false);
+    let sent = net.nodes[0].agent.stats().checks_sent;
+    assert!((2..=4).contains(&sent), "{sent}");
+}
+
+#[test]
+fn server_reflexive_through_a_nat() {
+    // a sits behind an endpoint-independent NAT and gathers its public address from a STUN
+    // server; b is public. b can only reach a through the NAT mapping.
+    let mut net = Net::new(14);
+    let now = net.now;
+    net.add_stun_server("203.0.113.100:3478");
+    let mut a = agent(config(Role::Controlling), 140, now);
+    let mut b = agent(config(Role::Controlled), 141, now);
+    a.add_local_candidate(addr("10.0.0.1:4000")).unwrap();
+    a.add_stun_server(now, addr("203.0.113.100:3478"));
+    a.end_of_local_candidates();
+    b.add_local_candidate(addr("198.51.100.2:5000")).unwrap();
+    net.add(a, &["10.0.0.1:4000"]);
+    net.add(b, &["198.51.100.2:5000"]);
+    net.nodes[0].nat = Some(Nat {
+        private_to_public: HashMap::from([(addr("10.0.0.1:4000"), addr("203.0.113.1:62000"))]),
+    });
+    assert!(net.run_until(Duration::from_secs(2), |n| {
+        n.nodes[0].agent.gathering_state() == GatheringState::Complete
+    }));
+    let srflx: Vec<Candidate> = net.nodes[0]
+        .agent
+        .local_candidates()
+        .filter(|c| c.kind == CandidateType::ServerReflexive)
+        .cloned()
+        .collect();
+    assert_eq!(srflx.len(), 1);
+    assert_eq!(srflx[0].socket_addr(), Some(addr("203.0.113.1:62000")));
+    assert_eq!(srflx[0].related_socket_addr(), Some(addr("10.0.0.1:4000")));
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    let (local, _) = net.nodes[0].agent.selected_pair().unwrap();
+    // a's checks come from the NAT's public address, which it learns as peer-reflexive or
+    // recognises as its server-reflexive candidate.
+    assert_ne!(local.socket_addr(), Some(addr("10.0.0.1:4000")));
+    assert!(net.send(1, b"via nat"));
+    net.run_until(Duration::from_millis(50), |_| false);
+    assert_eq!(net.nodes[0].data, [b"via nat".to_vec()]);
+}
+
+#[test]
+fn mdns_candidates_wait_for_resolution() {
+    let mut net = Net::new(15);
+    let now = net.now;
+    let mut a = agent(config(Role::Controlling), 150, now);
+    let mut b = agent(config(Role::Controlled), 151, now);
+    a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    let mut cb = b.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    let name = "1f2e3d4c-aaaa-bbbb-cccc-000011112222.local";
+    cb.address = strata_ice::Address::Hostname(name.into());
+    let (u, p) = b.local_credentials();
+    a.set_remote_credentials(u, p).unwrap();
+    a.add_remote_candidate(cb.clone()).unwrap();
+    // The same name again is not asked twice.
+    a.add_remote_candidate(cb).unwrap();
+    let asks: Vec<Event> = std::iter::from_fn(|| a.poll_event())
+        .filter(|e| matches!(e, Event::ResolveHostname(_)))
+        .collect();
+    assert_eq!(asks, [Event::ResolveHostname(name.into())]);
+    assert_eq!(a.pair_count(), 0);
+    a.resolve_remote_hostname(name, "192.0.2.2".parse().unwrap());
+    assert_eq!(a.pair_count(), 1);
+    net.add(a, &["192.0.2.1:4000"]);
+    net.add(b, &["192.0.2.2:5000"]);
+    net.signal(0, 1);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+}
+
+#[test]
+fn close_stops_everything() {
+    let mut net = pair_net(16, Role::Controlling, Role::Controlled);
+    assert!(net.run_until(Duration::from_secs(5), both_connected));
+    net.nodes[0].agent.close();
+    assert_eq!(net.nodes[0].agent.poll_timeout(), None);
+    assert!(net.nodes[0].agent.poll_transmit().is_none());
+    assert_eq!(net.state(0), ConnectionState::Closed);
+    assert!(net.nodes[0].agent.send(net.now, vec![1]).is_err());
+}
