@@ -281,6 +281,10 @@ impl Agent {
         }
         if let Some(i) = pick {
             self.send_check(now, i, false);
+        } else {
+            // Frozen pairs wait for their foundation's check: look again a Ta later rather
+            // than spinning on a timer in the past.
+            self.next_check_at = now + self.config.ta;
         }
     }
 
