@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::DcepMessage;
-use crate::association::{Association, Error, Event, SendOptions};
+use crate::association::{Association, Error, Event, RemoteMaxMessageSize, SendOptions};
 use crate::chunk::Ppid;
 use crate::dcep::{ChannelType, DataChannelOpen};
 
@@ -232,6 +232,13 @@ impl DataChannels {
     #[inline]
     pub fn association_mut(&mut self) -> &mut Association {
         &mut self.association
+    }
+
+    /// Sets the peer's maximum message size from its SDP `a=max-message-size`
+    /// ([`RemoteMaxMessageSize::from_sdp`]); [`DataChannels::send`] then refuses larger
+    /// messages with [`Error::PeerMessageTooLarge`].
+    pub fn set_remote_max_message_size(&mut self, limit: RemoteMaxMessageSize) {
+        self.association.set_remote_max_message_size(limit);
     }
 
     /// A channel's options (label, protocol, reliability).

@@ -161,9 +161,11 @@ impl<'a> SctpPacket<&'a [u8]> {
 pub fn checksum(packet: &[u8]) -> u32 {
     match (packet.get(..8), packet.get(12..)) {
         (Some(head), Some(tail)) => {
-            let crc = crc32c::crc32c(head);
-            let crc = crc32c::crc32c_append(crc, &[0; 4]);
-            crc32c::crc32c_append(crc, tail)
+            // The header with a zero checksum field, then the rest: two passes, the
+            // first over 12 bytes on the stack.
+            let mut first = [0u8; 12];
+            first[..8].copy_from_slice(head);
+            crc32c::crc32c_append(crc32c::crc32c(&first), tail)
         }
         _ => crc32c::crc32c(packet),
     }

@@ -229,3 +229,51 @@ fn buffered_amount_low_fires_once_drained() {
         .count();
     assert_eq!(lows, 1);
 }
+
+#[test]
+fn peer_max_message_size_is_honoured() {
+    use strata_sctp::association::{Error, RemoteMaxMessageSize};
+    let mut p = Pair::new(0);
+    let cfg = ChannelConfig {
+        negotiated: Some(3),
+        ..ChannelConfig::default()
+    };
+    let id = p.a.open(p.now, cfg.clone()).expect("open");
+    p.b.open(p.now, cfg).expect("open");
+    // RFC 8841 section 6.1: no attribute means 64 KiB.
+    p.a.set_remote_max_message_size(RemoteMaxMessageSize::from_sdp(None));
+    assert_eq!(p.a.association().max_sendable_message_size(), 65_536);
+    let big = vec![7u8; 65_537];
+    assert_eq!(
+        p.a.send(p.now, id, &big, true),
+        Err(ChannelError::Association(Error::PeerMessageTooLarge {
+            len: 65_537,
+            max: 65_536
+        }))
+    );
+    p.a.send(p.now, id, &big[..65_536], true)
+        .expect("at the limit");
+    // An explicit smaller limit.
+    p.a.set_remote_max_message_size(RemoteMaxMessageSize::from_sdp(Some(1000)));
+    assert!(matches!(
+        p.a.send(p.now, id, &big[..1001], false),
+        Err(ChannelError::Association(Error::PeerMessageTooLarge {
+            len: 1001,
+            max: 1000
+        }))
+    ));
+    // 0: any size the peer can take, bounded only by our own max_message_size (256 KiB).
+    p.a.set_remote_max_message_size(RemoteMaxMessageSize::from_sdp(Some(0)));
+    assert_eq!(p.a.association().max_sendable_message_size(), 262_144);
+    p.a.send(p.now, id, &big, true).expect("no peer limit");
+    let huge = vec![1u8; 262_145];
+    assert!(matches!(
+        p.a.send(p.now, id, &huge, true),
+        Err(ChannelError::Association(Error::MessageTooLarge { .. }))
+    ));
+    // What was accepted arrives whole.
+    p.run(|p| messages(&p.b_events, id).len() == 2);
+    let got = messages(&p.b_events, id);
+    assert_eq!(got[0].0.len(), 65_536);
+    assert_eq!(got[1].0.len(), 65_537);
+}

@@ -113,6 +113,15 @@ pub enum Error {
         /// The configured maximum.
         max: usize,
     },
+    /// The message is longer than the peer's maximum message size
+    /// ([`super::Association::set_remote_max_message_size`], RFC 8841).
+    #[error("message of {len} bytes exceeds the peer's max-message-size of {max}")]
+    PeerMessageTooLarge {
+        /// The message length.
+        len: usize,
+        /// The peer's maximum.
+        max: usize,
+    },
     /// DATA chunks cannot be empty (RFC 9260 section 3.3.1); WebRTC sends empty messages
     /// as one byte with an "empty" PPID.
     #[error("empty messages cannot be sent")]

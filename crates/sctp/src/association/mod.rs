@@ -42,6 +42,7 @@
 mod config;
 mod event;
 mod handshake;
+mod limits;
 mod reconfig;
 mod recv;
 mod send;
@@ -59,6 +60,7 @@ use crate::{Chunk, ChunkType, CommonHeader, Items, PacketBuilder, SctpPacket};
 
 pub use config::Config;
 pub use event::{CloseReason, Error, Event, State, Stats};
+pub use limits::RemoteMaxMessageSize;
 use recv::Receiver;
 pub use send::SendOptions;
 use send::Sender;
@@ -116,6 +118,8 @@ pub struct Association {
     out: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     stats: Stats,
+    /// The peer's maximum message size, once known (RFC 8841).
+    remote_max_message_size: Option<usize>,
 }
 
 impl Association {
@@ -154,6 +158,7 @@ impl Association {
             out: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            remote_max_message_size: None,
         }
     }
 
@@ -297,12 +302,7 @@ impl Association {
         if data.is_empty() {
             return Err(Error::EmptyMessage);
         }
-        if data.len() > self.config.max_message_size {
-            return Err(Error::MessageTooLarge {
-                len: data.len(),
-                max: self.config.max_message_size,
-            });
-        }
+        self.check_message_size(data.len())?;
         if stream >= self.outbound_streams {
             return Err(Error::InvalidStream {
                 stream,

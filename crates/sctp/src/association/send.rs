@@ -14,10 +14,12 @@
 //! or a lifetime are abandoned whole (every fragment) once past it, provided the peer
 //! advertised Forward-TSN-Supported; the Advanced.Peer.Ack.Point moves over the abandoned
 //! chunks at the front of the queue and a FORWARD TSN tells the peer, with the last
-//! skipped SSN of each ordered stream. The abandonment check walks the queue on each
-//! transmission opportunity while chunks with a policy are held.
+//! skipped SSN of each ordered stream. Abandonment ([`partial`]) looks only at the chunks
+//! marked lost and at expired deadlines (an index by deadline), never the whole queue.
 //!
 //! Left out: Max.Burst, PMTU discovery (the MTU is fixed), stream scheduling.
+
+mod partial;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -25,7 +27,7 @@ use std::time::{Duration, Instant};
 use super::timers::{RttEstimator, Timer, Timers};
 use super::{Config, Stats};
 use crate::PacketBuilder;
-use crate::chunk::{Data, ForwardTsn, ForwardTsnStream, Ppid, Sack};
+use crate::chunk::{Data, ForwardTsnStream, Ppid, Sack};
 use crate::packet::COMMON_HEADER_LEN;
 use crate::serial::{tsn_ge, tsn_gt, tsn_le, tsn_lt};
 
@@ -133,10 +135,20 @@ pub(super) struct Sender {
     pr: bool,
     /// Chunks held that carry a partial reliability policy.
     pr_chunks: usize,
+    /// Messages with a lifetime, by deadline (RFC 3758 timed reliability).
+    expiry: partial::ExpiryIndex,
+    /// Chunks ever popped from the front of `chunks` (so `popped + i` names chunk `i`
+    /// for as long as it is held).
+    popped: u64,
     /// A FORWARD TSN should go out.
     forward_due: bool,
     /// Scratch list for FORWARD TSN stream entries.
     forward_streams: Vec<ForwardTsnStream>,
+    /// Chunks with a retransmission limit newly marked lost, to check once.
+    rtx_check: Vec<u32>,
+    /// Entries `abandon_expired` examined (a work counter for tests).
+    #[cfg(test)]
+    pr_visits: u64,
 }
 
 impl Sender {
@@ -169,6 +181,11 @@ impl Sender {
             gap_acked: 0,
             pr: false,
             pr_chunks: 0,
+            expiry: partial::ExpiryIndex::default(),
+            popped: 0,
+            rtx_check: Vec::new(),
+            #[cfg(test)]
+            pr_visits: 0,
             forward_due: false,
             forward_streams: Vec::new(),
         }
@@ -291,6 +308,10 @@ impl Sender {
         }
         if max_rtx.is_some() || expires.is_some() {
             self.pr_chunks += count;
+        }
+        if let Some(deadline) = expires {
+            let first = self.popped + self.chunks.len() as u64 - count as u64;
+            self.expiry.push(deadline, first, first + count as u64 - 1);
         }
         self.bytes.extend(data);
         self.buffered += data.len();
@@ -457,6 +478,7 @@ impl Sender {
                 self.rtt_probe = None;
             }
             self.buffered -= c.len;
+            self.popped += 1;
             freed += c.len;
             self.base_tsn = self.base_tsn.wrapping_add(1);
             self.next_new -= 1;
@@ -566,6 +588,9 @@ impl Sender {
             c.miss = c.miss.saturating_add(1);
             if c.miss >= 3 {
                 c.state = ChunkState::Lost;
+                if c.max_rtx.is_some() {
+                    self.rtx_check.push(self.base_tsn.wrapping_add(i as u32));
+                }
                 c.fast_retransmitted = true;
                 c.lost_fast = true;
                 self.flight -= c.len;
@@ -602,6 +627,9 @@ impl Sender {
             if c.state == ChunkState::InFlight {
                 c.state = ChunkState::Lost;
                 c.lost_fast = false;
+                if c.max_rtx.is_some() {
+                    self.rtx_check.push(base.wrapping_add(i as u32));
+                }
             }
             if c.state == ChunkState::Lost {
                 self.lost.push_back(base.wrapping_add(i as u32));
@@ -612,130 +640,16 @@ impl Sender {
         self.forward_due |= self.front_abandoned();
     }
 
-    fn front_abandoned(&self) -> bool {
+    pub(super) fn front_abandoned(&self) -> bool {
         self.chunks
             .front()
             .is_some_and(|c| c.state == ChunkState::Abandoned)
     }
 
-    /// Abandons messages past their policy (RFC 3758 section 3.5 A1 to A3): a chunk to
-    /// be retransmitted more often than `max_retransmits` allows, or any chunk not yet
-    /// acknowledged past its lifetime, takes its whole message with it.
-    pub(super) fn abandon_expired(&mut self, now: Instant) {
-        if !self.pr || self.pr_chunks == 0 {
-            return;
-        }
-        let mut i = 0;
-        while i < self.chunks.len() {
-            let c = &self.chunks[i];
-            let over_rtx =
-                c.state == ChunkState::Lost && c.max_rtx.is_some_and(|n| c.tx_count > u32::from(n));
-            let expired = matches!(
-                c.state,
-                ChunkState::Unsent | ChunkState::InFlight | ChunkState::Lost
-            ) && c.expires.is_some_and(|e| e <= now);
-            i = if over_rtx || expired {
-                self.abandon_message(i) + 1
-            } else {
-                i + 1
-            };
-        }
-    }
-
-    /// Abandons every chunk of the message holding chunk `i`; returns its last index.
-    fn abandon_message(&mut self, i: usize) -> usize {
-        let mut first = i;
-        while first > 0 && !self.chunks[first].beginning {
-            first -= 1;
-        }
-        let mut last = i;
-        while last + 1 < self.chunks.len() && !self.chunks[last].ending {
-            last += 1;
-        }
-        for k in first..=last {
-            let c = &mut self.chunks[k];
-            match c.state {
-                ChunkState::InFlight => self.flight -= c.len,
-                ChunkState::GapAcked => self.gap_acked -= 1,
-                ChunkState::Unsent => {
-                    if let Some(u) = self.unsent_per_stream.get_mut(usize::from(c.stream)) {
-                        *u -= c.len;
-                    }
-                }
-                ChunkState::Lost | ChunkState::Abandoned => {}
-            }
-            c.state = ChunkState::Abandoned;
-        }
-        while self
-            .chunks
-            .get(self.next_new)
-            .is_some_and(|c| c.state == ChunkState::Abandoned)
-        {
-            self.next_new += 1;
-        }
-        if self.rtt_probe.is_some_and(|(t, _)| {
-            let k = t.wrapping_sub(self.base_tsn) as usize;
-            (first..=last).contains(&k)
-        }) {
-            self.rtt_probe = None;
-        }
-        self.forward_due |= self.front_abandoned();
-        last
-    }
-
-    /// Whether a FORWARD TSN is to be sent.
-    #[inline]
-    pub(super) fn forward_tsn_due(&self) -> bool {
-        self.forward_due
-    }
-
-    /// Writes the FORWARD TSN for the Advanced.Peer.Ack.Point (RFC 3758 section 3.5 C1
-    /// to C5), listing the last skipped SSN of each ordered stream. Starts T3-rtx if it
-    /// is not running, so a lost FORWARD TSN is repeated.
-    pub(super) fn write_forward_tsn(
-        &mut self,
-        now: Instant,
-        builder: &mut PacketBuilder<'_>,
-        rto: Duration,
-        timers: &mut Timers,
-    ) {
-        self.forward_due = false;
-        let max_entries = (builder.remaining().saturating_sub(8) / 4).min(256);
-        self.forward_streams.clear();
-        let mut skipped = 0usize;
-        for c in self.chunks.iter().take(self.next_new) {
-            if c.state != ChunkState::Abandoned {
-                break;
-            }
-            if !c.unordered {
-                let streams = &mut self.forward_streams;
-                if let Some(e) = streams.iter_mut().find(|e| e.stream_id == c.stream) {
-                    e.ssn = c.ssn;
-                } else if streams.len() < max_entries {
-                    streams.push(ForwardTsnStream {
-                        stream_id: c.stream,
-                        ssn: c.ssn,
-                    });
-                } else {
-                    break;
-                }
-            }
-            skipped += 1;
-        }
-        if skipped == 0 {
-            return;
-        }
-        let chunk = crate::Chunk::ForwardTsn(ForwardTsn {
-            new_cumulative_tsn: self.base_tsn.wrapping_add(skipped as u32).wrapping_sub(1),
-            streams: crate::Items::Slice(&self.forward_streams),
-        });
-        if builder.push(&chunk).is_err() {
-            self.forward_due = true;
-            return;
-        }
-        if timers.get(Timer::T3Rtx).is_none() {
-            timers.set(Timer::T3Rtx, now + rto);
-        }
+    /// Entries examined by `abandon_expired` so far, and the size of the expiry index.
+    #[cfg(test)]
+    pub(super) fn pr_work(&self) -> (u64, usize) {
+        (self.pr_visits, self.expiry.len())
     }
 
     /// Chunks held (sent or not), for bound checks in tests.

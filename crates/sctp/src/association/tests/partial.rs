@@ -182,3 +182,58 @@ fn reliable_messages_survive_an_outage() {
     p.run_until(100_000, |p| !Pair::messages(&p.b_events).is_empty());
     assert_eq!(Pair::messages(&p.b_events).len(), 1);
 }
+
+/// Queues `queued` timed messages on a connected pair, then lets `packets` DATA packets
+/// out (no loss, deadlines far away) and returns the abandonment work per packet; then
+/// moves past every deadline and checks all were abandoned in work proportional to the
+/// messages, not to messages times packets.
+fn abandonment_work(queued: usize, packets: usize) -> f64 {
+    let big = Config {
+        send_buffer: 64 << 20,
+        ..config(40)
+    };
+    let mut p = Pair::new(big, config(41), Net::PERFECT, 42);
+    p.connect();
+    let opts = SendOptions {
+        max_lifetime: Some(Duration::from_secs(3600)),
+        ..SendOptions::default()
+    };
+    for n in 0..queued {
+        p.a.send_with(p.now, 0, Ppid::BINARY, &numbered(0, n as u32, 1000), opts)
+            .unwrap();
+    }
+    let (before, _) = p.a.sender.pr_work();
+    let mut out = 0;
+    while out < packets {
+        let Some(_) = p.a.poll_transmit() else { break };
+        out += 1;
+    }
+    assert_eq!(out, packets, "cwnd allowed fewer packets");
+    let (after, index) = p.a.sender.pr_work();
+    assert_eq!(index, queued);
+    // Past every deadline: everything still queued is abandoned, each message once.
+    let later = p.now + Duration::from_secs(7200);
+    p.a.sender.abandon_expired(later);
+    let (done, _) = p.a.sender.pr_work();
+    assert!(
+        done - after <= queued as u64 + 64,
+        "{} visits",
+        done - after
+    );
+    assert_eq!(
+        p.a.buffered_bytes(),
+        queued * 1004,
+        "held until acknowledged or skipped"
+    );
+    assert!(p.a.sender.forward_tsn_due(), "a FORWARD TSN is due");
+    (after - before) as f64 / packets as f64
+}
+
+#[test]
+fn abandonment_cost_per_packet_does_not_grow_with_the_queue() {
+    let small = abandonment_work(16, 3);
+    let large = abandonment_work(20_000, 3);
+    // Nothing is lost or due: neither walks anything; the queue size must not matter.
+    assert_eq!(small, 0.0);
+    assert_eq!(large, small);
+}

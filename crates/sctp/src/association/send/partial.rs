@@ -1,0 +1,204 @@
+//! Partial reliability for the sender (RFC 3758 section 3.5): abandoning messages past
+//! their retransmission limit or lifetime, the Advanced.Peer.Ack.Point and FORWARD TSN.
+//!
+//! Lifetimes are kept in an expiry index (a min-heap by deadline) so that a long queue
+//! of timed messages is not walked per packet; retransmission limits are checked once per
+//! chunk, when it is marked lost.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+use std::time::{Duration, Instant};
+
+use super::{ChunkState, Sender};
+use crate::PacketBuilder;
+use crate::association::timers::{Timer, Timers};
+use crate::chunk::{ForwardTsn, ForwardTsnStream};
+
+/// Messages with a lifetime, by deadline: `(deadline, first chunk, last chunk)` with
+/// chunks named by their absolute position (see `Sender::popped`). Entries of messages
+/// acknowledged meanwhile go stale and are dropped when due, or by [`ExpiryIndex::compact`].
+#[derive(Debug, Default)]
+pub(in crate::association) struct ExpiryIndex {
+    heap: BinaryHeap<Reverse<(Instant, u64, u64)>>,
+}
+
+impl ExpiryIndex {
+    pub(in crate::association) fn push(&mut self, deadline: Instant, first: u64, last: u64) {
+        self.heap.push(Reverse((deadline, first, last)));
+    }
+
+    /// The next message whose deadline is at or before `now`.
+    fn pop_due(&mut self, now: Instant) -> Option<(u64, u64)> {
+        let Reverse((deadline, ..)) = self.heap.peek()?;
+        if *deadline > now {
+            return None;
+        }
+        self.heap
+            .pop()
+            .map(|Reverse((_, first, last))| (first, last))
+    }
+
+    /// Drops stale entries once they outnumber the chunks held with a policy, so the
+    /// index stays proportional to the queue (amortised O(1) per message).
+    fn compact(&mut self, held: usize, popped: u64) {
+        if self.heap.len() > 2 * held + 64 {
+            self.heap.retain(|Reverse((_, _, last))| *last >= popped);
+        }
+    }
+
+    #[cfg(test)]
+    pub(in crate::association) fn len(&self) -> usize {
+        self.heap.len()
+    }
+}
+
+impl Sender {
+    /// Abandons messages past their policy (RFC 3758 section 3.5 A1 to A3): a chunk to
+    /// be retransmitted more often than `max_retransmits` allows, or any chunk not yet
+    /// acknowledged past its lifetime, takes its whole message with it.
+    ///
+    /// Cost: the chunks with a limit newly marked lost plus the expired deadlines, each
+    /// looked at once, never the whole queue or the whole flight, so a long queue of timed messages costs nothing
+    /// per packet until their deadlines come.
+    pub(in crate::association) fn abandon_expired(&mut self, now: Instant) {
+        if !self.pr || self.pr_chunks == 0 {
+            return;
+        }
+        // A1/A2: only a chunk marked for retransmission can exceed its limit; each is
+        // checked once, when marked.
+        let mut check = std::mem::take(&mut self.rtx_check);
+        for tsn in check.drain(..) {
+            #[cfg(test)]
+            {
+                self.pr_visits += 1;
+            }
+            let i = tsn.wrapping_sub(self.base_tsn) as usize;
+            let over = self.chunks.get(i).is_some_and(|c| {
+                c.state == ChunkState::Lost && c.max_rtx.is_some_and(|n| c.tx_count > u32::from(n))
+            });
+            if over {
+                self.abandon_message(i);
+            }
+        }
+        self.rtx_check = check;
+        // A3: lifetimes, by deadline.
+        while let Some((first, last)) = self.expiry.pop_due(now) {
+            #[cfg(test)]
+            {
+                self.pr_visits += 1;
+            }
+            if last < self.popped {
+                continue; // acknowledged whole
+            }
+            let from = (first.max(self.popped) - self.popped) as usize;
+            let to = ((last - self.popped) as usize).min(self.chunks.len().saturating_sub(1));
+            let live = (from..=to).any(|i| {
+                matches!(
+                    self.chunks[i].state,
+                    ChunkState::Unsent | ChunkState::InFlight | ChunkState::Lost
+                )
+            });
+            if live {
+                self.abandon_message(from);
+            }
+        }
+        let held = self.pr_chunks;
+        self.expiry.compact(held, self.popped);
+    }
+
+    /// Abandons every chunk of the message holding chunk `i`; returns its last index.
+    pub(in crate::association) fn abandon_message(&mut self, i: usize) -> usize {
+        let mut first = i;
+        while first > 0 && !self.chunks[first].beginning {
+            first -= 1;
+        }
+        let mut last = i;
+        while last + 1 < self.chunks.len() && !self.chunks[last].ending {
+            last += 1;
+        }
+        for k in first..=last {
+            let c = &mut self.chunks[k];
+            match c.state {
+                ChunkState::InFlight => self.flight -= c.len,
+                ChunkState::GapAcked => self.gap_acked -= 1,
+                ChunkState::Unsent => {
+                    if let Some(u) = self.unsent_per_stream.get_mut(usize::from(c.stream)) {
+                        *u -= c.len;
+                    }
+                }
+                ChunkState::Lost | ChunkState::Abandoned => {}
+            }
+            c.state = ChunkState::Abandoned;
+        }
+        while self
+            .chunks
+            .get(self.next_new)
+            .is_some_and(|c| c.state == ChunkState::Abandoned)
+        {
+            self.next_new += 1;
+        }
+        if self.rtt_probe.is_some_and(|(t, _)| {
+            let k = t.wrapping_sub(self.base_tsn) as usize;
+            (first..=last).contains(&k)
+        }) {
+            self.rtt_probe = None;
+        }
+        self.forward_due |= self.front_abandoned();
+        last
+    }
+
+    /// Whether a FORWARD TSN is to be sent.
+    #[inline]
+    pub(in crate::association) fn forward_tsn_due(&self) -> bool {
+        self.forward_due
+    }
+
+    /// Writes the FORWARD TSN for the Advanced.Peer.Ack.Point (RFC 3758 section 3.5 C1
+    /// to C5), listing the last skipped SSN of each ordered stream. Starts T3-rtx if it
+    /// is not running, so a lost FORWARD TSN is repeated.
+    pub(in crate::association) fn write_forward_tsn(
+        &mut self,
+        now: Instant,
+        builder: &mut PacketBuilder<'_>,
+        rto: Duration,
+        timers: &mut Timers,
+    ) {
+        self.forward_due = false;
+        let max_entries = (builder.remaining().saturating_sub(8) / 4).min(256);
+        self.forward_streams.clear();
+        let mut skipped = 0usize;
+        for c in self.chunks.iter().take(self.next_new) {
+            if c.state != ChunkState::Abandoned {
+                break;
+            }
+            if !c.unordered {
+                let streams = &mut self.forward_streams;
+                if let Some(e) = streams.iter_mut().find(|e| e.stream_id == c.stream) {
+                    e.ssn = c.ssn;
+                } else if streams.len() < max_entries {
+                    streams.push(ForwardTsnStream {
+                        stream_id: c.stream,
+                        ssn: c.ssn,
+                    });
+                } else {
+                    break;
+                }
+            }
+            skipped += 1;
+        }
+        if skipped == 0 {
+            return;
+        }
+        let chunk = crate::Chunk::ForwardTsn(ForwardTsn {
+            new_cumulative_tsn: self.base_tsn.wrapping_add(skipped as u32).wrapping_sub(1),
+            streams: crate::Items::Slice(&self.forward_streams),
+        });
+        if builder.push(&chunk).is_err() {
+            self.forward_due = true;
+            return;
+        }
+        if timers.get(Timer::T3Rtx).is_none() {
+            timers.set(Timer::T3Rtx, now + rto);
+        }
+    }
+}
