@@ -13,7 +13,7 @@
 //! The agent expects to see STUN and whatever else arrives on its addresses. On a socket
 //! shared with DTLS and SRTP (RFC 7983), the caller may sort by the first byte itself: 0..=3
 //! STUN, 20..=63 DTLS, 128..=191 RTP/RTCP. Feeding everything to
-//! [`Agent::handle_packet`] works too: non-STUN datagrams on a valid pair come back as
+//! [`Agent::handle_packet`] works too: non-STUN datagrams on a known pair come back as
 //! [`Received::Data`] without a copy.
 
 use std::net::SocketAddr;
@@ -80,11 +80,12 @@ impl Agent {
         {
             return true;
         }
+        // Any pair of the check list, not only valid ones: the peer may select a pair (and
+        // start DTLS) before our own check on it has succeeded. Data is authenticated by
+        // the layer above, not by ICE.
         self.pairs.iter().any(|p| {
-            p.valid && {
-                let l = &self.locals[p.local];
-                matches(l.base, l.via, self.remotes[p.remote].addr)
-            }
+            let l = &self.locals[p.local];
+            matches(l.base, l.via, self.remotes[p.remote].addr)
         })
     }
 

@@ -64,8 +64,9 @@ pub enum Received<'a> {
     /// A STUN message the agent consumed (or dropped: malformed, unauthenticated, unknown
     /// transaction).
     Stun,
-    /// Not STUN, and it arrived on a valid candidate pair: the caller's data (DTLS, SRTP),
-    /// handed back without a copy.
+    /// Not STUN, and it arrived on a candidate pair of the check list (or the selected
+    /// pair kept through a restart): the caller's data (DTLS, SRTP), handed back without a
+    /// copy.
     Data(&'a [u8]),
     /// Not STUN and not from a known pair: dropped.
     Dropped,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use strata_ice::{Agent, AgentConfig, ConnectionState, Event, Input, Received, Rng};
+use strata_ice::{Agent, AgentConfig, ConnectionState, Event, Input, Received, RelayId, Rng};
 use strata_stun::{BindingServer, BindingServerConfig};
 
 /// xorshift64*: deterministic, good enough for tests.
@@ -65,6 +65,10 @@ pub struct Node {
     pub nat: Option<Nat>,
     pub events: Vec<Event>,
     pub data: Vec<Vec<u8>>,
+    /// TURN allocations this node holds: relay id -> relayed address.
+    pub relays: Vec<(RelayId, SocketAddr)>,
+    /// Datagrams the node sent through a relay.
+    pub relayed_out: u64,
 }
 
 pub struct Net {
@@ -105,6 +109,8 @@ impl Net {
             nat: None,
             events: Vec::new(),
             data: Vec::new(),
+            relays: Vec::new(),
+            relayed_out: 0,
         });
         self.nodes.len() - 1
     }
@@ -133,8 +139,18 @@ impl Net {
 
     fn send_out(&mut self, from: usize) {
         while let Some(t) = self.nodes[from].agent.poll_transmit() {
-            assert!(t.via.is_none(), "no relays in this network");
             let mut source = t.source;
+            if let Some(id) = t.via {
+                // The caller's TURN client would wrap it; the relay sends it from the
+                // relayed address.
+                let relayed = self.nodes[from].relays.iter().find(|(r, _)| *r == id);
+                source = relayed.expect("a known relay").1;
+                assert_eq!(
+                    source, t.source,
+                    "relayed transmits leave from the relayed base"
+                );
+                self.nodes[from].relayed_out += 1;
+            }
             if let Some(nat) = &self.nodes[from].nat
                 && let Some(p) = nat.private_to_public.get(&source)
             {
@@ -171,6 +187,19 @@ impl Net {
         }
         for n in 0..self.nodes.len() {
             let node = &mut self.nodes[n];
+            if let Some(&(id, relayed)) = node.relays.iter().find(|(_, a)| *a == d.destination) {
+                let input = Input {
+                    source: d.source,
+                    destination: relayed,
+                    via: Some(id),
+                    data: &d.data,
+                };
+                if let Received::Data(bytes) = node.agent.handle_packet(self.now, input) {
+                    node.data.push(bytes.to_vec());
+                }
+                self.send_out(n);
+                return;
+            }
             let mut destination = d.destination;
             if let Some(nat) = &node.nat {
                 if let Some((private, _)) = nat
