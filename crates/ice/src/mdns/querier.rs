@@ -108,7 +108,7 @@ pub struct QuerierStats {
     pub ignored: u64,
 }
 
-/// Resolves `.local` names; see the [module documentation](self).
+/// Resolves `.local` names; see the [module documentation](crate::mdns).
 #[derive(Debug)]
 pub struct Querier {
     config: QuerierConfig,

@@ -67,7 +67,7 @@ pub struct ResponderStats {
     pub malformed: u64,
 }
 
-/// Publishes and answers for our `.local` names; see the [module documentation](self).
+/// Publishes and answers for our `.local` names; see the [module documentation](crate::mdns).
 #[derive(Debug)]
 pub struct Responder {
     config: ResponderConfig,
