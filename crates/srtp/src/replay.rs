@@ -17,6 +17,9 @@ pub(crate) struct ReplayWindow {
     started: bool,
     /// Window size in packets (1..=MAX_REPLAY_WINDOW).
     size: u64,
+    /// Bits in `bits` minus one: the bitmap holds a power of two of bits, at least `size`, so
+    /// an index's position is a mask rather than a division.
+    mask: u64,
     bits: Box<[u64]>,
 }
 
@@ -24,11 +27,12 @@ impl ReplayWindow {
     /// A window of `size` packets; `size` is checked by `Config::validate`.
     pub(crate) fn new(size: u32) -> Self {
         let size = u64::from(size.clamp(1, MAX_REPLAY_WINDOW));
-        let words = size.div_ceil(64) as usize;
+        let words = (size.div_ceil(64) as usize).next_power_of_two();
         Self {
             highest: 0,
             started: false,
             size,
+            mask: words as u64 * 64 - 1,
             bits: vec![0; words].into_boxed_slice(),
         }
     }
@@ -41,12 +45,12 @@ impl ReplayWindow {
 
     #[inline]
     fn capacity(&self) -> u64 {
-        self.bits.len() as u64 * 64
+        self.mask + 1
     }
 
     #[inline]
     fn slot(&self, index: u64) -> (usize, u64) {
-        let pos = index % self.capacity();
+        let pos = index & self.mask;
         ((pos / 64) as usize, 1u64 << (pos % 64))
     }
 
