@@ -272,6 +272,14 @@ impl Agent {
             .iter()
             .position(|g| g.tx.transaction_id() == tid)
         {
+            let g_ok = self.gathers[g].server == input.source
+                && self.locals.get(self.gathers[g].local).map(|l| l.base)
+                    == Some(input.destination)
+                && input.via.is_none();
+            if !g_ok {
+                self.stats.stun_dropped += 1;
+                return;
+            }
             let gather = self.gathers.swap_remove(g);
             if m.class() == Class::SuccessResponse {
                 let mapped = match m.get_typed(AttrType::XOR_MAPPED_ADDRESS) {

@@ -583,3 +583,142 @@ fn controlled_switches_when_a_better_pair_is_nominated() {
     assert!(local.socket_addr().unwrap().is_ipv6());
     assert!(both_connected(&net));
 }
+
+/// The first check a agent sends, parsed.
+fn first_check(role: Role) -> (Vec<u8>, strata_ice::Agent, String, String) {
+    let now = std::time::Instant::now();
+    let mut a = agent(config(role), 190, now);
+    a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+    a.set_remote_credentials("peer", "peerpasswordpeerpassword")
+        .unwrap();
+    a.add_remote_candidate(
+        Candidate::parse("candidate:1 1 udp 2130706431 192.0.2.2 5000 typ host").unwrap(),
+    )
+    .unwrap();
+    a.handle_timeout(now);
+    let t = a.poll_transmit().expect("a check");
+    assert_eq!(t.source, addr("192.0.2.1:4000"));
+    assert_eq!(t.destination, addr("192.0.2.2:5000"));
+    let (u, p) = a.local_credentials();
+    let (u, p) = (u.to_owned(), p.to_owned());
+    (t.data, a, u, p)
+}
+
+#[test]
+fn checks_carry_the_attributes_of_rfc8445_7_2_2() {
+    use strata_stun::{AttrType, Attribute, IntegrityKey, Message, MessageType};
+    for role in [Role::Controlling, Role::Controlled] {
+        let (bytes, a, ufrag, _) = first_check(role);
+        let m = Message::new_checked(&bytes[..]).unwrap();
+        assert_eq!(m.message_type(), MessageType::BINDING_REQUEST);
+        let expected_user = format!("peer:{ufrag}");
+        assert_eq!(
+            m.get_typed(AttrType::USERNAME),
+            Some(Ok(Attribute::Username(&expected_user)))
+        );
+        // PRIORITY: peer-reflexive type preference with the host's local preference.
+        let host = a.local_candidates().next().unwrap().priority;
+        assert_eq!(
+            m.get_typed(AttrType::PRIORITY),
+            Some(Ok(Attribute::Priority((110 << 24) | (host & 0xFF_FFFF))))
+        );
+        let tb = a.tie_breaker();
+        let role_attr = match role {
+            Role::Controlling => m.get_typed(AttrType::ICE_CONTROLLING),
+            Role::Controlled => m.get_typed(AttrType::ICE_CONTROLLED),
+        };
+        assert!(matches!(
+            role_attr,
+            Some(Ok(Attribute::IceControlling(t) | Attribute::IceControlled(t))) if t == tb
+        ));
+        assert!(m.get(AttrType::USE_CANDIDATE).is_none());
+        m.verify_message_integrity(&IntegrityKey::short_term("peerpasswordpeerpassword").unwrap())
+            .unwrap();
+        m.verify_fingerprint().unwrap();
+    }
+}
+
+#[test]
+fn bad_requests_get_400_401_or_are_dropped() {
+    use strata_stun::{
+        AttrType, Attribute, IntegrityKey, Message, MessageBuilder, MessageType, TransactionId,
+    };
+    let (_, mut a, ufrag, pwd) = first_check(Role::Controlled);
+    let now = std::time::Instant::now();
+    fn input(data: &[u8]) -> strata_ice::Input<'_> {
+        strata_ice::Input {
+            source: addr("192.0.2.2:5000"),
+            destination: addr("192.0.2.1:4000"),
+            via: None,
+            data,
+        }
+    }
+    let code = |a: &mut strata_ice::Agent| {
+        let t = a.poll_transmit().expect("an answer");
+        let m = Message::new_checked(&t.data[..]).unwrap();
+        match m.get_typed(AttrType::ERROR_CODE) {
+            Some(Ok(Attribute::ErrorCode(e))) => e.code,
+            _ => 0,
+        }
+    };
+    // No USERNAME / MESSAGE-INTEGRITY: 400.
+    let bare = MessageBuilder::new(MessageType::BINDING_REQUEST, TransactionId([1; 12])).finish();
+    assert_eq!(
+        a.handle_packet(now, input(&bare)),
+        strata_ice::Received::Stun
+    );
+    assert_eq!(code(&mut a), 400);
+    // Wrong password, or someone else's ufrag: 401.
+    for (user, pass) in [
+        (format!("{ufrag}:peer"), "wrongpasswordwrongpasswd"),
+        ("other:peer".to_owned(), pwd.as_str()),
+    ] {
+        let mut b = MessageBuilder::new(MessageType::BINDING_REQUEST, TransactionId([2; 12]));
+        b.add(&Attribute::Username(&user)).unwrap();
+        b.add_message_integrity(&IntegrityKey::short_term(pass).unwrap())
+            .unwrap();
+        b.add_fingerprint().unwrap();
+        let req = b.finish();
+        assert_eq!(
+            a.handle_packet(now, input(&req)),
+            strata_ice::Received::Stun
+        );
+        assert_eq!(code(&mut a), 401);
+    }
+    // A bad FINGERPRINT: silently dropped.
+    let mut b = MessageBuilder::new(MessageType::BINDING_REQUEST, TransactionId([3; 12]));
+    b.add_fingerprint().unwrap();
+    let mut req = b.finish();
+    let n = req.len();
+    req[n - 1] ^= 1;
+    assert_eq!(
+        a.handle_packet(now, input(&req)),
+        strata_ice::Received::Stun
+    );
+    assert!(a.poll_transmit().is_none());
+    // A response nobody asked for: dropped.
+    let resp = MessageBuilder::new(MessageType::BINDING_SUCCESS, TransactionId([4; 12])).finish();
+    assert_eq!(
+        a.handle_packet(now, input(&resp)),
+        strata_ice::Received::Stun
+    );
+    assert!(a.poll_transmit().is_none());
+    // Non-STUN from an unknown address: dropped, not handed back.
+    let from_elsewhere = strata_ice::Input {
+        source: addr("203.0.113.9:1"),
+        ..input(b"\x17\xfe\xfd")
+    };
+    assert_eq!(
+        a.handle_packet(now, from_elsewhere),
+        strata_ice::Received::Dropped
+    );
+    assert_eq!(a.stats().data_dropped, 1);
+    assert!(a.stats().stun_dropped >= 2);
+    assert_eq!(a.stats().requests_rejected, 3);
+}
+
+#[test]
+fn agent_is_send() {
+    fn send<T: Send>() {}
+    send::<strata_ice::Agent>();
+}
