@@ -435,8 +435,23 @@ impl Agent {
         self.triggered.clear();
         self.remotes.clear();
         self.remote_end = false;
-        // Learned peer-reflexive local candidates belong to the old check list.
+        // Learned peer-reflexive local candidates belong to the old check list; gathering
+        // requests in flight keep pointing at their host candidate.
+        let mut map = Vec::with_capacity(self.locals.len());
+        let mut kept = 0;
+        for l in &self.locals {
+            map.push(l.signalled.then_some(kept));
+            kept += usize::from(l.signalled);
+        }
         self.locals.retain(|l| l.signalled);
+        self.gathers
+            .retain_mut(|g| match map.get(g.local).copied().flatten() {
+                Some(i) => {
+                    g.local = i;
+                    true
+                }
+                None => false,
+            });
         if matches!(
             self.state,
             ConnectionState::Failed | ConnectionState::Disconnected

@@ -6,7 +6,8 @@
 //! USERNAME, PRIORITY, ICE-CONTROLLING/-CONTROLLED, USE-CANDIDATE, MESSAGE-INTEGRITY and
 //! FINGERPRINT; retransmissions by a STUN client transaction).
 //!
-//! Left out: RTO scaled by the number of active pairs (§14.3: the configured RTO is used).
+//! §14.3: the RTO of a check is the larger of the configured one (500 ms) and Ta times the
+//! Waiting and In-Progress pairs.
 
 use std::time::Instant;
 
@@ -207,8 +208,15 @@ impl Agent {
     }
 
     pub(crate) fn check_config(&self) -> TransactionConfig {
+        // §14.3: RTO = MAX(500 ms, Ta * (Waiting + In-Progress pairs)), so retransmissions
+        // of many parallel checks stay within the pacing budget.
+        let active = self
+            .pairs
+            .iter()
+            .filter(|p| matches!(p.state, PairState::Waiting | PairState::InProgress))
+            .count() as u32;
         TransactionConfig {
-            rto: self.config.check_rto,
+            rto: self.config.check_rto.max(self.config.ta * active),
             max_requests: self.config.check_max_requests,
             last_wait_factor: 4,
             max_rto: Some(self.config.max_rto),

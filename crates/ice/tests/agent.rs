@@ -722,3 +722,36 @@ fn agent_is_send() {
     fn send<T: Send>() {}
     send::<strata_ice::Agent>();
 }
+
+#[test]
+fn symmetric_nat_connects_through_peer_reflexive_candidates() {
+    let mut net = Net::new(20);
+    let now = net.now;
+    let mut a = agent(config(Role::Controlled), 200, now);
+    let mut b = agent(config(Role::Controlling), 201, now);
+    a.add_local_candidate(addr("10.0.0.1:4000")).unwrap();
+    b.add_local_candidate(addr("198.51.100.2:5000")).unwrap();
+    net.add(a, &["10.0.0.1:4000"]);
+    net.add(b, &["198.51.100.2:5000"]);
+    net.nodes[0].symmetric_nat = Some(common::SymmetricNat {
+        public_ip: "203.0.113.1".parse().unwrap(),
+        next_port: 1000,
+        mappings: Vec::new(),
+    });
+    net.signal(0, 1);
+    net.signal(1, 0);
+    assert!(net.run_until(Duration::from_secs(10), both_connected));
+    // b only ever reaches a at the NAT's mapping for b: a peer-reflexive remote candidate.
+    let (_, remote) = net.nodes[1].agent.selected_pair().unwrap();
+    assert_eq!(remote.kind, CandidateType::PeerReflexive);
+    assert_eq!(remote.socket_addr(), Some(addr("203.0.113.1:1001")));
+    // a learns its own mapped address as a peer-reflexive local candidate.
+    let (local, _) = net.nodes[0].agent.selected_pair().unwrap();
+    assert_eq!(local.kind, CandidateType::PeerReflexive);
+    assert_eq!(local.socket_addr(), Some(addr("203.0.113.1:1001")));
+    assert!(net.send(1, b"through the symmetric nat"));
+    assert!(net.send(0, b"and back"));
+    net.run_until(Duration::from_millis(50), |_| false);
+    assert_eq!(net.nodes[0].data, [b"through the symmetric nat".to_vec()]);
+    assert_eq!(net.nodes[1].data, [b"and back".to_vec()]);
+}

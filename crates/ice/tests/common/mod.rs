@@ -46,6 +46,40 @@ pub fn agent(config: AgentConfig, seed: u64, now: Instant) -> Agent {
     Agent::with_rng(config, Box::new(SeededRng(seed)), now).unwrap()
 }
 
+/// An address-and-port-dependent ("symmetric") NAT: a new public port per (private source,
+/// destination), and only that destination may send back through it.
+pub struct SymmetricNat {
+    pub public_ip: std::net::IpAddr,
+    pub next_port: u16,
+    /// (private source, destination) -> public port.
+    pub mappings: Vec<((SocketAddr, SocketAddr), u16)>,
+}
+
+impl SymmetricNat {
+    fn outbound(&mut self, source: SocketAddr, destination: SocketAddr) -> SocketAddr {
+        let port = match self
+            .mappings
+            .iter()
+            .find(|(k, _)| *k == (source, destination))
+        {
+            Some((_, p)) => *p,
+            None => {
+                self.next_port += 1;
+                self.mappings.push(((source, destination), self.next_port));
+                self.next_port
+            }
+        };
+        SocketAddr::new(self.public_ip, port)
+    }
+
+    fn inbound(&self, source: SocketAddr, destination: SocketAddr) -> Option<SocketAddr> {
+        self.mappings
+            .iter()
+            .find(|((_, d), p)| *d == source && SocketAddr::new(self.public_ip, *p) == destination)
+            .map(|((s, _), _)| *s)
+    }
+}
+
 /// An endpoint-independent NAT: private address -> public address (both ways).
 pub struct Nat {
     pub private_to_public: HashMap<SocketAddr, SocketAddr>,
@@ -63,6 +97,7 @@ pub struct Node {
     /// Local bases this node owns.
     pub addrs: Vec<SocketAddr>,
     pub nat: Option<Nat>,
+    pub symmetric_nat: Option<SymmetricNat>,
     pub events: Vec<Event>,
     pub data: Vec<Vec<u8>>,
     /// TURN allocations this node holds: relay id -> relayed address.
@@ -107,6 +142,7 @@ impl Net {
             agent,
             addrs: addrs.iter().map(|a| addr(a)).collect(),
             nat: None,
+            symmetric_nat: None,
             events: Vec::new(),
             data: Vec::new(),
             relays: Vec::new(),
@@ -156,6 +192,9 @@ impl Net {
             {
                 source = *p;
             }
+            if let Some(nat) = &mut self.nodes[from].symmetric_nat {
+                source = nat.outbound(source, t.destination);
+            }
             if self.blackhole || (self.loss > 0.0 && self.rng.next_f64() < self.loss) {
                 continue;
             }
@@ -201,6 +240,13 @@ impl Net {
                 return;
             }
             let mut destination = d.destination;
+            if let Some(nat) = &node.symmetric_nat {
+                match nat.inbound(d.source, destination) {
+                    Some(private) => destination = private,
+                    None if node.addrs.contains(&destination) => continue,
+                    None => {}
+                }
+            }
             if let Some(nat) = &node.nat {
                 if let Some((private, _)) = nat
                     .private_to_public
@@ -311,6 +357,9 @@ impl Net {
             && let Some(p) = nat.private_to_public.get(&source)
         {
             source = *p;
+        }
+        if let Some(nat) = &mut self.nodes[n].symmetric_nat {
+            source = nat.outbound(source, t.destination);
         }
         self.in_flight.push(Datagram {
             at: now + self.latency,
