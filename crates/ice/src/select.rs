@@ -158,15 +158,8 @@ impl Agent {
     }
 
     pub(crate) fn update_selected(&mut self, now: Instant) {
-        if matches!(
-            self.state,
-            ConnectionState::Failed | ConnectionState::Closed
-        ) && self.selected.is_none()
-        {
-            // A failed agent selects again only after a restart.
-            if self.state == ConnectionState::Closed {
-                return;
-            }
+        if self.state == ConnectionState::Closed {
+            return;
         }
         let best = self
             .pairs
