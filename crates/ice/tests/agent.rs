@@ -755,3 +755,39 @@ fn symmetric_nat_connects_through_peer_reflexive_candidates() {
     assert_eq!(net.nodes[0].data, [b"through the symmetric nat".to_vec()]);
     assert_eq!(net.nodes[1].data, [b"and back".to_vec()]);
 }
+
+#[test]
+fn checking_fails_when_every_pair_fails() {
+    for end_of_candidates in [true, false] {
+        let mut net = Net::new(21);
+        let now = net.now;
+        let mut a = agent(config(Role::Controlling), 210, now);
+        a.add_local_candidate(addr("192.0.2.1:4000")).unwrap();
+        a.set_remote_credentials("peer", "peerpasswordpeerpassword")
+            .unwrap();
+        // Nobody listens there.
+        a.add_remote_candidate(
+            Candidate::parse("candidate:1 1 udp 2130706431 192.0.2.99 5000 typ host").unwrap(),
+        )
+        .unwrap();
+        if end_of_candidates {
+            a.end_of_remote_candidates();
+        }
+        net.add(a, &["192.0.2.1:4000"]);
+        assert!(net.run_until(Duration::from_secs(120), |n| n.state(0)
+            == ConnectionState::Failed));
+        let took = net.elapsed();
+        // The check gives up after its retransmissions (about 10 s with the defaults); without
+        // end-of-candidates the agent waits `failed_timeout` (30 s) more for new candidates.
+        if end_of_candidates {
+            assert!(took < Duration::from_secs(15), "{took:?}");
+        } else {
+            assert!(took >= Duration::from_secs(30), "{took:?}");
+        }
+        assert_eq!(
+            net.states(0),
+            [ConnectionState::Checking, ConnectionState::Failed]
+        );
+        assert_eq!(net.nodes[0].agent.poll_timeout(), None);
+    }
+}
