@@ -23,7 +23,8 @@
 //!
 //! How each stack is driven (the cheapest correct way its API offers):
 //! - strata: `Association::send` from a slice, `poll_transmit_into` a reused buffer, into the other end's
-//!   `handle_packet`, `poll_event` yields each message as an owned `Vec`.
+//!   `handle_packet`, `poll_event` yields each message as an owned `Vec`, whose buffer
+//!   goes back with `recycle` once read.
 //! - rtc-sctp 0.21.1 and sctp-proto: `Endpoint::handle` on the peer's `Bytes` (no copy in
 //!   the shuttle), `Association::handle_event`, `Stream::write_sctp` of a shared `Bytes`, and
 //!   `Stream::read_sctp` then `Chunks::read` into a reused buffer (one copy, what a data
@@ -281,6 +282,7 @@ impl Transfer for StrataPair {
             while let Some(e) = self.b.poll_event() {
                 if let Event::Message { data, .. } = e {
                     self.m.check(&data);
+                    self.b.recycle(data);
                 }
             }
             while let Some(n) = self.b.poll_transmit_into(&mut self.buf) {

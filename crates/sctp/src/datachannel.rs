@@ -241,6 +241,12 @@ impl DataChannels {
         self.association.set_remote_max_message_size(limit);
     }
 
+    /// Gives the buffer of a delivered message ([`ChannelEvent::Message`]) back for
+    /// reuse ([`Association::recycle`]).
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        self.association.recycle(buffer);
+    }
+
     /// A channel's options (label, protocol, reliability).
     pub fn config(&self, id: u16) -> Option<&ChannelConfig> {
         self.channels.get(&id).map(|c| &c.config)

@@ -245,6 +245,13 @@ impl Association {
         self.receiver.used()
     }
 
+    /// Gives the buffer of a delivered message ([`Event::Message`]) back for reuse by
+    /// later messages: optional, it saves an allocation per message. A few buffers are
+    /// kept (at most 1024, and half the receive buffer in capacity); the rest are dropped.
+    pub fn recycle(&mut self, buffer: Vec<u8>) {
+        self.receiver.recycle(buffer);
+    }
+
     // ---- commands ----
 
     /// Starts the handshake (active open): sends INIT and arms T1-init. The peer may open

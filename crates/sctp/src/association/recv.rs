@@ -115,6 +115,10 @@ pub(super) struct Receiver {
     immediate: bool,
     last_advertised: u32,
     blocks: Vec<GapAckBlock>,
+    /// Buffers of delivered messages given back by the user, for reuse.
+    pool: Vec<Vec<u8>>,
+    /// Their total capacity.
+    pooled: usize,
 }
 
 impl Receiver {
@@ -135,6 +139,8 @@ impl Receiver {
             immediate: false,
             last_advertised: config.receive_buffer as u32,
             blocks: Vec::new(),
+            pool: Vec::new(),
+            pooled: 0,
         }
     }
 
@@ -277,7 +283,7 @@ impl Receiver {
             self.flush_partial();
         }
         if in_order && data.beginning && !data.ending {
-            let mut buf = Vec::with_capacity((len * 16).min(self.max_message_size));
+            let mut buf = self.take_buffer((len * 16).min(self.max_message_size));
             buf.extend_from_slice(data.user_data);
             self.partial = Some(Partial {
                 stream: data.stream_id,
@@ -294,12 +300,14 @@ impl Receiver {
         if data.beginning && data.ending {
             self.used += len;
             self.held += 1;
+            let mut buf = self.take_buffer(len);
+            buf.extend_from_slice(data.user_data);
             self.deliver(
                 data.stream_id,
                 data.ssn,
                 data.unordered,
                 data.ppid,
-                data.user_data.to_vec(),
+                buf,
                 events,
             );
             return DataOutcome::Ok;
@@ -395,7 +403,7 @@ impl Receiver {
             return DataOutcome::TooLarge;
         }
         let (stream, ssn, unordered, ppid) = (this.stream, this.ssn, this.unordered, this.ppid);
-        let mut message = Vec::with_capacity(total);
+        let mut message = self.take_buffer(total);
         for k in first..=last {
             if let Some(f) = self.fragments.remove(&k) {
                 message.extend_from_slice(&f.data);
@@ -562,6 +570,43 @@ impl Receiver {
     }
 
     /// A delivered message of `len` bytes left the event queue.
+    /// Most buffers kept for reuse.
+    const POOL_BUFFERS: usize = 1024;
+
+    /// A cleared buffer with room for `min` bytes: a recycled one if there is one.
+    fn take_buffer(&mut self, min: usize) -> Vec<u8> {
+        match self.pool.pop() {
+            Some(mut buf) => {
+                self.pooled -= buf.capacity();
+                buf.reserve(min);
+                buf
+            }
+            None => Vec::with_capacity(min),
+        }
+    }
+
+    /// Keeps a delivered message's buffer for reuse, within [`Self::POOL_BUFFERS`]
+    /// buffers and half the receive buffer in total capacity.
+    pub(super) fn recycle(&mut self, mut buf: Vec<u8>) {
+        let cap = buf.capacity();
+        if cap == 0
+            || self.pool.len() >= Self::POOL_BUFFERS
+            || self.pooled + cap > self.capacity / 2
+        {
+            return;
+        }
+        buf.clear();
+        self.pooled += cap;
+        self.pool.push(buf);
+    }
+
+    /// Buffers kept for reuse and their total capacity (for tests).
+    #[cfg(test)]
+    pub(super) fn pool_stats(&self) -> (usize, usize, usize) {
+        let sum = self.pool.iter().map(Vec::capacity).sum();
+        (self.pool.len(), self.pooled, sum)
+    }
+
     pub(super) fn released(&mut self, len: usize) {
         self.used = self.used.saturating_sub(len);
         self.held = self.held.saturating_sub(1);

@@ -1,5 +1,6 @@
 //! `poll_transmit_into`: the same packets as `poll_transmit`, written into a caller's
-//! (dirty) buffer; oversize queued packets dropped and counted.
+//! (dirty) buffer; oversize queued packets dropped and counted. `recycle`: delivered
+//! buffers reused, within bounds.
 
 use super::*;
 use crate::chunk::Heartbeat;
@@ -64,4 +65,41 @@ fn poll_transmit_into_drops_and_counts_what_does_not_fit() {
     let view = SctpPacket::new_checked(&big[..n]).unwrap();
     assert!(view.verify_checksum().is_ok());
     assert_eq!(pair.b.stats().dropped_oversize, 1);
+}
+
+#[test]
+fn recycled_buffers_are_reused_within_bounds() {
+    let mut pair = Pair::new(config(5), config(6), Net::PERFECT, 9);
+    pair.connect();
+    // Small, single-chunk and multi-chunk messages; every delivered buffer given back.
+    let sent: Vec<Vec<u8>> = (0..300)
+        .map(|n| payload(n, [64, 1000, 7000][n as usize % 3]))
+        .collect();
+    let mut got = Vec::new();
+    for m in &sent {
+        pair.a.send(pair.now, 0, Ppid::BINARY, m, true).unwrap();
+        pair.run_until(10_000, |p| !p.b_events.is_empty());
+        for e in pair.b_events.drain(..) {
+            if let Event::Message { data, .. } = e {
+                got.push(data.clone());
+                pair.b.recycle(data);
+            }
+        }
+    }
+    pair.run_until(100_000, |p| {
+        got.len() + Pair::messages(&p.b_events).len() == 300
+    });
+    got.extend(Pair::messages(&pair.b_events).iter().map(|m| m.2.to_vec()));
+    assert_eq!(got, sent);
+    let (count, pooled, sum) = pair.b.receiver.pool_stats();
+    assert!(count > 0 && count <= 1024, "{count} buffers kept");
+    assert!(pooled <= pair.b.config().receive_buffer / 2);
+    assert_eq!(pooled, sum);
+    // A flood of recycled buffers is bounded too.
+    for _ in 0..100 {
+        pair.b.recycle(vec![0; 100_000]);
+    }
+    let (count, pooled, sum) = pair.b.receiver.pool_stats();
+    assert!(count <= 1024 && pooled <= pair.b.config().receive_buffer / 2);
+    assert_eq!(pooled, sum);
 }
