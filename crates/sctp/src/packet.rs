@@ -277,6 +277,12 @@ impl<'b> PacketBuilder<'b> {
         Ok(&mut rest[..user_data_len])
     }
 
+    /// Leaves the checksum field zero (RFC 9653, when the peer accepts it) and returns
+    /// the packet length.
+    pub fn finish_zero_checksum(self) -> usize {
+        self.len
+    }
+
     /// Writes the CRC32c and returns the packet length.
     pub fn finish(self) -> usize {
         let packet = &mut self.buf[..self.len];

@@ -44,8 +44,14 @@ pub struct Config {
     /// Delayed SACK timeout (default 200 ms, section 6.2).
     pub sack_delay: Duration,
     /// Whether received packets must carry a correct CRC32c (default true). Over DTLS a
-    /// receiver may skip the check (RFC 8261 section 4); we always send a correct one.
+    /// receiver may skip the check (RFC 8261 section 4); we send a correct one unless
+    /// zero checksums are agreed (`zero_checksum`).
     pub verify_checksum: bool,
+    /// Zero checksums (RFC 9653, Error Detection Method 1: SCTP over DTLS): announce that
+    /// we accept packets with a zero checksum, and send DATA/SACK packets with a zero
+    /// checksum when the peer announced the same. Set it only when DTLS carries the
+    /// packets (RFC 8261), as in WebRTC; off by default.
+    pub zero_checksum: bool,
     /// Seed of the PRNG behind tags, initial TSN and cookie secret. `Config::default()`
     /// draws it from the operating system's CSPRNG, so secrets are unpredictable unless a
     /// caller (a test) sets a fixed seed for a repeatable run.
@@ -80,6 +86,7 @@ impl Default for Config {
             heartbeat_interval: Some(Duration::from_secs(30)),
             sack_delay: Duration::from_millis(200),
             verify_checksum: true,
+            zero_checksum: false,
             seed: os_seed(),
         }
     }

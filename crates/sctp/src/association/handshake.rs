@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use super::{Association, CloseReason, Event, PeerInit, State, Timer};
 use crate::bytes::{put_u16, put_u32, u16_at, u32_at};
-use crate::chunk::{CookieEcho, ErrorCause, ErrorChunk, Init, InitParam};
+use crate::chunk::{CookieEcho, ErrorCause, ErrorChunk, Init, InitParam, ParamType};
 use crate::{Chunk, ChunkType, Items};
 
 /// Cookie layout: my tag, peer tag, my initial TSN, peer initial TSN, peer a_rwnd (4 bytes
@@ -49,20 +49,42 @@ struct Cookie {
     expires_ms: u64,
 }
 
+/// RFC 9653 section 5.1: the Zero Checksum Acceptable parameter's value, Error Detection
+/// Method Identifier 1 (SCTP over DTLS, RFC 9653 section 6).
+const EDMID_DTLS: [u8; 4] = [0, 0, 0, 1];
+
+/// Whether an INIT or INIT ACK announces that zero checksums are acceptable with DTLS.
+fn accepts_zero_checksum(init: &Init<'_>) -> bool {
+    init.params.iter().any(|p| {
+        matches!(p, InitParam::Unknown { param_type, value }
+            if param_type == ParamType::ZERO_CHECKSUM_ACCEPTABLE && value == EDMID_DTLS)
+    })
+}
+
 impl Association {
     fn now_ms(&self, now: Instant) -> u64 {
         now.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
-    fn init_chunk_params<'p>(&self, params: &'p mut [InitParam<'p>; 3]) -> &'p [InitParam<'p>] {
+    fn init_chunk_params<'p>(&self, params: &'p mut [InitParam<'p>; 4]) -> &'p [InitParam<'p>] {
         params[0] = InitParam::ForwardTsnSupported;
         params[1] = InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS);
-        match self.handshake.preservative_ms {
-            Some(ms) => {
-                params[2] = InitParam::CookiePreservative(ms);
-                &params[..]
-            }
-            None => &params[..2],
+        let mut n = 2;
+        if self.config.zero_checksum {
+            params[n] = Self::zero_checksum_param();
+            n += 1;
+        }
+        if let Some(ms) = self.handshake.preservative_ms {
+            params[n] = InitParam::CookiePreservative(ms);
+            n += 1;
+        }
+        &params[..n]
+    }
+
+    fn zero_checksum_param() -> InitParam<'static> {
+        InitParam::Unknown {
+            param_type: ParamType::ZERO_CHECKSUM_ACCEPTABLE,
+            value: &EDMID_DTLS,
         }
     }
 
@@ -79,7 +101,7 @@ impl Association {
 
     /// Sends (or resends) INIT and enters COOKIE-WAIT.
     pub(super) fn send_init(&mut self, now: Instant) {
-        let mut storage = [InitParam::EcnCapable; 3];
+        let mut storage = [InitParam::EcnCapable; 4];
         let params = self.init_chunk_params(&mut storage);
         let init = Chunk::Init(self.our_init(params));
         self.queue_packet(0, &[init]);
@@ -129,7 +151,7 @@ impl Association {
         put_u16(&mut c, 20, peer.outbound_streams);
         put_u16(&mut c, 22, peer.inbound_streams);
         c[24..32].copy_from_slice(&self.now_ms(now).to_be_bytes());
-        c[36] = u8::from(peer.forward_tsn);
+        c[36] = u8::from(peer.forward_tsn) | u8::from(peer.zero_checksum) << 1;
         let life = self
             .config
             .valid_cookie_life
@@ -162,6 +184,7 @@ impl Association {
                 outbound_streams: u16_at(body, 20),
                 inbound_streams: u16_at(body, 22),
                 forward_tsn: body[36] & 1 != 0,
+                zero_checksum: body[36] & 2 != 0,
             },
             expires_ms: created.saturating_add(u64::from(u32_at(body, 32))),
         })
@@ -198,6 +221,7 @@ impl Association {
                 .params
                 .iter()
                 .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
+            zero_checksum: accepts_zero_checksum(init),
         };
         let cookie = self.make_cookie(now, &peer, preservative);
         // Section 5.2.1: in COOKIE-WAIT / COOKIE-ECHOED the INIT ACK repeats our INIT's
@@ -206,8 +230,10 @@ impl Association {
             InitParam::StateCookie(&cookie),
             InitParam::ForwardTsnSupported,
             InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS),
+            Self::zero_checksum_param(),
         ];
-        let ack = Chunk::InitAck(self.our_init(&params));
+        let n = if self.config.zero_checksum { 4 } else { 3 };
+        let ack = Chunk::InitAck(self.our_init(&params[..n]));
         self.queue_packet(init.initiate_tag, &[ack]);
     }
 
@@ -223,7 +249,7 @@ impl Association {
         }
         let Some(cookie) = ack.state_cookie() else {
             self.peer_tag = ack.initiate_tag;
-            let missing = [crate::chunk::ParamType::STATE_COOKIE];
+            let missing = [ParamType::STATE_COOKIE];
             self.abort(
                 ErrorCause::MissingMandatoryParameter {
                     missing: Items::Slice(&missing),
@@ -247,6 +273,7 @@ impl Association {
                 .params
                 .iter()
                 .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
+            zero_checksum: accepts_zero_checksum(ack),
         });
         self.handshake.cookie.clear();
         self.handshake.cookie.extend_from_slice(cookie);

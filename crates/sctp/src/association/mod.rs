@@ -80,6 +80,9 @@ pub(crate) struct PeerInit {
     pub(crate) inbound_streams: u16,
     /// The peer advertised Forward-TSN-Supported (RFC 3758 section 3.3.1).
     pub(crate) forward_tsn: bool,
+    /// The peer accepts zero checksums with DTLS (RFC 9653 Zero Checksum Acceptable,
+    /// EDMID 1).
+    pub(crate) zero_checksum: bool,
 }
 
 /// An SCTP association; see the module docs for the calling contract.
@@ -346,7 +349,10 @@ impl Association {
             self.stats.dropped_malformed += 1;
             return Ok(());
         };
-        if self.config.verify_checksum && view.verify_checksum().is_err() {
+        // RFC 9653 section 5.3: having announced Zero Checksum Acceptable, we take a zero
+        // checksum as well as a correct one (once the peer knows, after the INIT).
+        let zero_ok = self.config.zero_checksum && self.peer.is_some() && view.checksum() == 0;
+        if self.config.verify_checksum && !zero_ok && view.verify_checksum().is_err() {
             self.stats.dropped_checksum += 1;
             return Ok(());
         }
@@ -678,7 +684,14 @@ impl Association {
         if builder.is_empty() {
             return None;
         }
-        let len = builder.finish();
+        // RFC 9653 section 5.2: DATA/SACK packets of an established association go out
+        // with a zero checksum when both ends run over DTLS and the peer accepts it;
+        // INIT, COOKIE ECHO and every other control packet keep the CRC32c.
+        let len = if self.config.zero_checksum && self.peer.is_some_and(|p| p.zero_checksum) {
+            builder.finish_zero_checksum()
+        } else {
+            builder.finish()
+        };
         self.stats.packets_sent += 1;
         Some(len)
     }

@@ -712,3 +712,4 @@ mod partial;
 mod reset;
 mod shutdown;
 mod transmit;
+mod zero_checksum;
