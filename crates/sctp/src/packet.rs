@@ -272,7 +272,9 @@ impl<'b> PacketBuilder<'b> {
         put_u16(h, 8, data.stream_id);
         put_u16(h, 10, data.ssn);
         put_u32(h, 12, data.ppid.0);
-        rest[user_data_len..].fill(0);
+        if n > len {
+            rest[user_data_len..].fill(0);
+        }
         self.len += n;
         Ok(&mut rest[..user_data_len])
     }

@@ -65,7 +65,11 @@ impl Reconfig {
     }
 
     /// Whether `stream` has an outgoing reset pending or in flight.
+    #[inline]
     pub(super) fn resetting(&self, stream: u16) -> bool {
+        if self.pending.is_empty() && self.outstanding.is_none() {
+            return false;
+        }
         self.pending.contains(&stream)
             || self
                 .outstanding
