@@ -51,7 +51,9 @@ pub fn prf(hash: PrfHash, secret: &[u8], label: &[u8], seed: &[&[u8]], out: &mut
         let n = block.as_ref().len().min(out.len() - written);
         out[written..written + n].copy_from_slice(&block.as_ref()[..n]);
         written += n;
-        a = hmac::sign(&key, a.as_ref());
+        if written < out.len() {
+            a = hmac::sign(&key, a.as_ref());
+        }
     }
 }
 

@@ -72,7 +72,7 @@ impl Endpoint {
         };
         // The first ClientHello and the HelloVerifyRequest stay out of the transcript
         // (RFC 6347 §4.2.1): start it afresh with each ClientHello.
-        self.hs.transcript.clear();
+        self.clear_transcript();
         let message = self.encode_message(&HandshakeMessage::ClientHello(hello))?;
         self.start_flight(now, vec![FlightItem::Handshake { epoch: 0, message }], true)
     }

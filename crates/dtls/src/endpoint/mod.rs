@@ -123,6 +123,9 @@ struct Handshake {
     master_secret: Option<[u8; MASTER_SECRET_LEN]>,
     /// Every handshake message so far, whole (RFC 6347 §4.2.6), for the hashes.
     transcript: Vec<u8>,
+    /// A running hash of `transcript[..n]` (the suite's PRF hash), so each transcript hash
+    /// (session hash, both Finished) only absorbs what was added since the last one.
+    transcript_digest: Option<(ring::digest::Context, usize)>,
     /// Client: the server asked for our certificate.
     certificate_requested: bool,
     /// Client: cookie from HelloVerifyRequest.
@@ -551,14 +554,30 @@ impl Endpoint {
         Ok(buf)
     }
 
-    fn transcript_hash(&self) -> Vec<u8> {
+    /// Start the transcript afresh (at each ClientHello, RFC 6347 §4.2.1).
+    fn clear_transcript(&mut self) {
+        self.hs.transcript.clear();
+        self.hs.transcript_digest = None;
+    }
+
+    fn transcript_hash(&mut self) -> ring::digest::Digest {
         let suite = self
             .hs
             .suite
             .expect("a suite is chosen before any hash is taken");
-        ring::digest::digest(suite.prf.digest(), &self.hs.transcript)
-            .as_ref()
-            .to_vec()
+        let transcript = &self.hs.transcript;
+        let (ctx, absorbed) = self
+            .hs
+            .transcript_digest
+            .get_or_insert_with(|| (ring::digest::Context::new(suite.prf.digest()), 0));
+        ctx.update(transcript.get(*absorbed..).unwrap_or_default());
+        *absorbed = transcript.len();
+        let hash = ctx.clone().finish();
+        debug_assert_eq!(
+            hash.as_ref(),
+            ring::digest::digest(suite.prf.digest(), transcript).as_ref()
+        );
+        hash
     }
 
     /// Check the peer's certificate chain against the SDP fingerprints.
@@ -590,7 +609,8 @@ impl Endpoint {
     fn derive_keys(&mut self, pre_master_secret: &[u8]) -> Result<(), Error> {
         let suite = self.hs.suite.ok_or(Error::NoCommonCipherSuite)?;
         let session_hash = self.transcript_hash();
-        let master = prf::extended_master_secret(suite.prf, pre_master_secret, &session_hash);
+        let master =
+            prf::extended_master_secret(suite.prf, pre_master_secret, session_hash.as_ref());
         let mut block = vec![0u8; suite.key_block_len()];
         prf::key_block(
             suite.prf,
@@ -616,17 +636,18 @@ impl Endpoint {
         Ok(())
     }
 
-    fn verify_data(&self, client: bool) -> [u8; 12] {
+    fn verify_data(&mut self, client: bool) -> [u8; 12] {
         let suite = self.hs.suite.expect("suite chosen before Finished");
         let master = self
             .hs
             .master_secret
             .expect("master secret derived before Finished");
-        prf::verify_data(suite.prf, &master, client, &self.transcript_hash())
+        let hash = self.transcript_hash();
+        prf::verify_data(suite.prf, &master, client, hash.as_ref())
     }
 
     /// The verify_data we send in our own Finished.
-    fn own_verify_data(&self) -> [u8; 12] {
+    fn own_verify_data(&mut self) -> [u8; 12] {
         #[allow(unused_mut)]
         let mut v = self.verify_data(self.role == Role::Client);
         #[cfg(test)]

@@ -167,7 +167,7 @@ impl Endpoint {
         self.hs.suite = suite::params(choice.suite.0);
         self.hs.cipher_suite = Some(choice.suite);
         self.hs.srtp_profile = choice.srtp;
-        self.hs.transcript.clear();
+        self.clear_transcript();
         self.transcript_received(HandshakeType::CLIENT_HELLO, seq, body);
         // Our messages continue the client's numbering (RFC 6347 §4.2.2), which also lets a
         // stateless HelloVerifyRequest exchange work.
