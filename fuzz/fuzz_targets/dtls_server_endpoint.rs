@@ -1,6 +1,8 @@
 //! Feed arbitrary datagrams to a DTLS server endpoint, before and in the middle of a
 //! handshake (after a real Chromium 156 ClientHello has moved it to waiting for the client's
-//! second flight). Nothing may panic, and the endpoint must keep its bounds.
+//! second flight). Nothing may panic, and the endpoint must keep its bounds. Mode bit 1
+//! leaves the remote fingerprint unknown (the late-fingerprint path) and sets it after the
+//! datagrams, matching or not by bit 2.
 #![no_main]
 
 use std::sync::{Arc, OnceLock};
@@ -13,13 +15,22 @@ use strata_dtls::endpoint::{Config, Endpoint};
 const HELLO_1: &[u8] = include_bytes!("../../crates/dtls/tests/data/chromium156-client-hello-1.bin");
 const HELLO_2: &[u8] = include_bytes!("../../crates/dtls/tests/data/chromium156-client-hello-2.bin");
 
-fn config() -> Config {
+fn certificate() -> Arc<Certificate> {
     static CERT: OnceLock<Arc<Certificate>> = OnceLock::new();
-    let cert = CERT
-        .get_or_init(|| Arc::new(Certificate::generate("fuzz", &ring::rand::SystemRandom::new()).expect("certificate")))
-        .clone();
+    CERT.get_or_init(|| Arc::new(Certificate::generate("fuzz", &ring::rand::SystemRandom::new()).expect("certificate")))
+        .clone()
+}
+
+fn stranger() -> Arc<Certificate> {
+    static CERT: OnceLock<Arc<Certificate>> = OnceLock::new();
+    CERT.get_or_init(|| Arc::new(Certificate::generate("stranger", &ring::rand::SystemRandom::new()).expect("certificate")))
+        .clone()
+}
+
+fn config(late_fingerprint: bool) -> Config {
+    let cert = certificate();
     let fp = cert.fingerprint(FingerprintAlgorithm::Sha256);
-    let mut config = Config::new(cert, vec![fp]);
+    let mut config = Config::new(cert, if late_fingerprint { Vec::new() } else { vec![fp] });
     config.hello_verify = false;
     config
 }
@@ -27,7 +38,8 @@ fn config() -> Config {
 fuzz_target!(|data: &[u8]| {
     let Some((&mode, mut rest)) = data.split_first() else { return };
     let t0 = Instant::now();
-    let mut server = Endpoint::server(config());
+    let late = mode & 2 != 0;
+    let mut server = Endpoint::server(config(late));
     if mode & 1 == 1 {
         let _ = server.handle_packet(t0, HELLO_1);
         let _ = server.handle_packet(t0, HELLO_2);
@@ -44,6 +56,16 @@ fuzz_target!(|data: &[u8]| {
             break;
         }
         let _ = server.handle_timeout(now);
+        while server.poll_transmit().is_some() {}
+        while server.poll_event().is_some() {}
+    }
+    if late {
+        let fp = if mode & 4 != 0 {
+            certificate().fingerprint(FingerprintAlgorithm::Sha256)
+        } else {
+            stranger().fingerprint(FingerprintAlgorithm::Sha256)
+        };
+        let _ = server.set_remote_fingerprints(vec![fp]);
         while server.poll_transmit().is_some() {}
         while server.poll_event().is_some() {}
     }
