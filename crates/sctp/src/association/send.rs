@@ -6,9 +6,8 @@
 //! Every chunk ever queued and not yet cumulatively acknowledged lives in one queue
 //! indexed by TSN, so the cumulative ack pops from the front in O(acked). Chunks are
 //! fragmented and numbered when the message is queued (fragments of a message get
-//! consecutive TSNs, section 6.9), and sent in TSN order. A SACK without gap blocks costs
-//! O(newly acked); the miss-indication walk over the window happens only while there are
-//! gaps.
+//! consecutive TSNs, section 6.9), and sent in TSN order. A SACK costs O(newly acked +
+//! gap blocks + holes below the highest newly acked TSN) ([`gaps`]), never the window.
 //!
 //! Partial reliability (RFC 3758 section 3.5): messages sent with a retransmission limit
 //! or a lifetime are abandoned whole (every fragment) once past it, provided the peer
@@ -19,6 +18,7 @@
 //!
 //! Left out: Max.Burst, PMTU discovery (the MTU is fixed), stream scheduling.
 
+mod gaps;
 mod partial;
 
 use std::collections::VecDeque;
@@ -146,9 +146,16 @@ pub(super) struct Sender {
     forward_streams: Vec<ForwardTsnStream>,
     /// Chunks with a retransmission limit newly marked lost, to check once.
     rtx_check: Vec<u32>,
+    /// The gap ack blocks of the latest SACK, as sorted disjoint ranges of absolute chunk
+    /// positions (see `popped`), and scratch space for the next SACK's.
+    acked_ranges: Vec<(u64, u64)>,
+    new_ranges: Vec<(u64, u64)>,
     /// Entries `abandon_expired` examined (a work counter for tests).
     #[cfg(test)]
     pr_visits: u64,
+    /// Chunks the SACK gap processing looked at (a work counter for tests).
+    #[cfg(test)]
+    sack_visits: u64,
 }
 
 impl Sender {
@@ -184,8 +191,12 @@ impl Sender {
             expiry: partial::ExpiryIndex::default(),
             popped: 0,
             rtx_check: Vec::new(),
+            acked_ranges: Vec::new(),
+            new_ranges: Vec::new(),
             #[cfg(test)]
             pr_visits: 0,
+            #[cfg(test)]
+            sack_visits: 0,
             forward_due: false,
             forward_streams: Vec::new(),
         }
@@ -492,6 +503,9 @@ impl Sender {
             if let Some(htna) = htna {
                 self.count_misses(htna, highest_sent);
             }
+        } else {
+            // Nothing is gap-acknowledged: no range is either.
+            self.acked_ranges.clear();
         }
         if let Some(exit) = self.fast_recovery_exit
             && tsn_ge(cum, exit)
@@ -526,92 +540,6 @@ impl Sender {
             timers.set(Timer::T3Rtx, now + rtt.rto());
         }
         progressed
-    }
-
-    /// Marks chunks covered by gap ack blocks, and un-marks reneged ones.
-    fn walk_gap_blocks(
-        &mut self,
-        sack: &Sack<'_>,
-        bytes_acked: &mut usize,
-        htna: &mut Option<u32>,
-    ) {
-        let mut blocks = sack.gap_ack_blocks.iter();
-        let mut current = blocks.next();
-        for i in 0..self.next_new {
-            let offset = i + 1;
-            while let Some(b) = current
-                && usize::from(b.end) < offset
-            {
-                current = blocks.next();
-            }
-            if current.is_none() && self.gap_acked == 0 {
-                break;
-            }
-            let acked = current.is_some_and(|b| usize::from(b.start) <= offset);
-            let tsn = self.base_tsn.wrapping_add(i as u32);
-            let c = &mut self.chunks[i];
-            match (acked, c.state) {
-                (true, ChunkState::InFlight) => {
-                    self.flight -= c.len;
-                    *bytes_acked += c.len;
-                    c.state = ChunkState::GapAcked;
-                    self.gap_acked += 1;
-                    *htna = Some(tsn);
-                }
-                (true, ChunkState::Lost) => {
-                    *bytes_acked += c.len;
-                    c.state = ChunkState::GapAcked;
-                    self.gap_acked += 1;
-                    *htna = Some(tsn);
-                }
-                (false, ChunkState::GapAcked) => {
-                    // Reneged (section 6.2.1 D iv): back in flight, T3 will resend it.
-                    c.state = ChunkState::InFlight;
-                    self.gap_acked -= 1;
-                    self.flight += c.len;
-                }
-                _ => {}
-            }
-        }
-    }
-
-    /// Fast retransmit (section 7.2.4): a miss indication for each chunk in flight below
-    /// the highest TSN newly acknowledged; the third marks it lost.
-    fn count_misses(&mut self, htna: u32, highest_sent: u32) {
-        let end = htna.wrapping_sub(self.base_tsn) as usize;
-        let mut marked = false;
-        for i in 0..end.min(self.chunks.len()) {
-            let c = &mut self.chunks[i];
-            if c.state != ChunkState::InFlight || c.fast_retransmitted {
-                continue;
-            }
-            c.miss = c.miss.saturating_add(1);
-            if c.miss >= 3 {
-                c.state = ChunkState::Lost;
-                if c.max_rtx.is_some() {
-                    self.rtx_check.push(self.base_tsn.wrapping_add(i as u32));
-                }
-                c.fast_retransmitted = true;
-                c.lost_fast = true;
-                self.flight -= c.len;
-                let tsn = self.base_tsn.wrapping_add(i as u32);
-                let base = self.base_tsn;
-                let at = self
-                    .lost
-                    .partition_point(|&t| t.wrapping_sub(base) < tsn.wrapping_sub(base));
-                self.lost.insert(at, tsn);
-                marked = true;
-            }
-        }
-        if marked {
-            if self.fast_recovery_exit.is_none() {
-                self.ssthresh = (self.cwnd / 2).max(4 * self.mtu);
-                self.cwnd = self.ssthresh;
-                self.partial_bytes_acked = 0;
-                self.fast_recovery_exit = Some(highest_sent);
-            }
-            self.fast_rtx_bypass = true;
-        }
     }
 
     /// T3-rtx expired (section 6.3.3): collapse cwnd, mark everything in flight lost.
@@ -650,6 +578,13 @@ impl Sender {
     #[cfg(test)]
     pub(super) fn pr_work(&self) -> (u64, usize) {
         (self.pr_visits, self.expiry.len())
+    }
+
+    /// Opens the congestion window (tests that need a large flight at once).
+    #[cfg(test)]
+    pub(super) fn force_cwnd(&mut self, cwnd: usize) {
+        self.cwnd = cwnd;
+        self.ssthresh = cwnd;
     }
 
     /// Chunks held (sent or not), for bound checks in tests.

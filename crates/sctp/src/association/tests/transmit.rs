@@ -103,3 +103,50 @@ fn recycled_buffers_are_reused_within_bounds() {
     assert!(count <= 1024 && pooled <= pair.b.config().receive_buffer / 2);
     assert_eq!(pooled, sum);
 }
+
+/// A flight of `window` one-chunk packets whose first is lost: the receiver SACKs every
+/// later packet with one growing gap ack block. Returns the gap processing work per SACK.
+fn gap_work_per_sack(window: usize) -> f64 {
+    let big = |seed| Config {
+        receive_buffer: 8 << 20,
+        send_buffer: 8 << 20,
+        ..config(seed)
+    };
+    let mut p = Pair::new(big(50), big(51), Net::PERFECT, 52);
+    p.connect();
+    p.a.sender.force_cwnd(window * 1200);
+    for n in 0..window {
+        p.a.send(p.now, 0, Ppid::BINARY, &payload(n as u64, 1100), true)
+            .unwrap();
+    }
+    let mut packets = Vec::new();
+    while let Some(x) = p.a.poll_transmit() {
+        packets.push(x);
+    }
+    assert_eq!(packets.len(), window);
+    let before = p.a.sender.sack_work();
+    let mut sacks = 0u32;
+    for packet in &packets[1..] {
+        p.b.handle_packet(p.now, packet).unwrap();
+        while let Some(sack) = p.b.poll_transmit() {
+            p.a.handle_packet(p.now, &sack).unwrap();
+            sacks += 1;
+        }
+    }
+    assert!(sacks as usize >= window / 2, "{sacks} SACKs");
+    // The first chunk was marked lost by the third miss indication.
+    assert!(p.a.stats().fast_retransmits == 0 && p.a.sender.has_sendable());
+    (p.a.sender.sack_work() - before) as f64 / f64::from(sacks)
+}
+
+#[test]
+fn sack_processing_does_not_walk_the_window() {
+    let small = gap_work_per_sack(40);
+    let large = gap_work_per_sack(2000);
+    // Each SACK newly covers one chunk and leaves one hole below it.
+    assert!(
+        (1.0..=4.0).contains(&small),
+        "{small} chunks looked at per SACK"
+    );
+    assert!(large <= small + 1.0, "{large} vs {small} per SACK");
+}
