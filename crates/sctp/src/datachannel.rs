@@ -391,6 +391,13 @@ impl DataChannels {
         self.association.poll_transmit()
     }
 
+    /// The next packet to send, written into `buf` (no allocation; see
+    /// [`Association::poll_transmit_into`]); returns its length.
+    #[must_use]
+    pub fn poll_transmit_into(&mut self, buf: &mut [u8]) -> Option<usize> {
+        self.association.poll_transmit_into(buf)
+    }
+
     /// When to call [`DataChannels::handle_timeout`].
     #[must_use]
     pub fn poll_timeout(&self) -> Option<Instant> {

@@ -67,11 +67,13 @@ impl Pair {
                     let _ = self.b.handle_packet(self.now, &pkt);
                 }
             }
-            while let Some(pkt) = self.b.poll_transmit() {
+            let mut buf = [0u8; 1500];
+            while let Some(n) = self.b.poll_transmit_into(&mut buf) {
+                let pkt = &buf[..n];
                 any = true;
                 self.sent += 1;
                 if self.drop_every == 0 || !self.sent.is_multiple_of(self.drop_every) {
-                    let _ = self.a.handle_packet(self.now, &pkt);
+                    let _ = self.a.handle_packet(self.now, pkt);
                 }
             }
             if !any {
