@@ -432,6 +432,15 @@ impl DataChannels {
                         self.on_reset(now, id, false);
                     }
                 }
+                Event::Restarted => {
+                    // The peer restarted (RFC 9260 section 5.2.4): every stream starts
+                    // over, so every channel is gone; the ids may be reused.
+                    let ids: Vec<u16> = self.channels.keys().copied().collect();
+                    self.channels.clear();
+                    for id in ids {
+                        self.events.push_back(ChannelEvent::Closed { id });
+                    }
+                }
                 _ => {}
             }
         }

@@ -279,3 +279,30 @@ fn peer_max_message_size_is_honoured() {
     assert_eq!(got[0].0.len(), 65_536);
     assert_eq!(got[1].0.len(), 65_537);
 }
+
+#[test]
+fn peer_restart_closes_every_channel() {
+    let mut p = Pair::new(0);
+    let cfg = |id| ChannelConfig {
+        negotiated: Some(id),
+        ..ChannelConfig::default()
+    };
+    p.a.open(p.now, cfg(1)).unwrap();
+    p.b.open(p.now, cfg(1)).unwrap();
+    p.a.send(p.now, 1, b"one", true).unwrap();
+    p.run(|p| messages(&p.b_events, 1).len() == 1);
+    // b loses its state and starts over.
+    p.b = DataChannels::new(Association::new(config(9), p.now), DtlsRole::Server);
+    p.b_events.clear();
+    p.b.association_mut().connect(p.now).unwrap();
+    p.run(|p| {
+        p.a_events.contains(&ChannelEvent::Closed { id: 1 })
+            && p.b_events.contains(&ChannelEvent::Connected)
+    });
+    assert_eq!(p.a.state(1), None);
+    // The id is free again; a new channel carries data.
+    p.a.open(p.now, cfg(1)).unwrap();
+    p.b.open(p.now, cfg(1)).unwrap();
+    p.a.send(p.now, 1, b"two", true).unwrap();
+    p.run(|p| messages(&p.b_events, 1) == [(b"two".to_vec(), true)]);
+}

@@ -65,6 +65,10 @@ pub enum Event {
         /// Whether it was sent ordered (unordered messages carry the U bit).
         ordered: bool,
     },
+    /// The peer restarted the association (RFC 9260 section 5.2.4 case A): it continues
+    /// with new tags and TSNs; messages queued or in flight on our side were dropped and
+    /// every stream starts over at SSN 0.
+    Restarted,
     /// The association ended; the machine is dead.
     Closed {
         /// Why.

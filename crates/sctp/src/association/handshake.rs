@@ -18,7 +18,9 @@ use crate::{Chunk, ChunkType, Items};
 /// Cookie layout: my tag, peer tag, my initial TSN, peer initial TSN, peer a_rwnd (4 bytes
 /// each), peer OS and MIS (2 each), creation time in ms since the association's epoch
 /// (8), lifetime in ms (4), then the HMAC-SHA256 of all that (32).
-const COOKIE_BODY_LEN: usize = 40;
+/// Then (RFC 9260 section 5.2.2) the Local- and Peer's-Tie-Tags (4 + 4; zero outside a
+/// restart).
+const COOKIE_BODY_LEN: usize = 48;
 const COOKIE_LEN: usize = COOKIE_BODY_LEN + 32;
 
 /// The most a peer's Cookie Preservative may add to the cookie lifetime.
@@ -26,7 +28,7 @@ const MAX_PRESERVATIVE_MS: u32 = 60_000;
 
 /// Our extensions, advertised for later phases: RE-CONFIG (RFC 6525) and FORWARD TSN
 /// (RFC 3758).
-const SUPPORTED_EXTENSIONS: [u8; 2] = [ChunkType::RE_CONFIG.0, ChunkType::FORWARD_TSN.0];
+pub(super) const SUPPORTED_EXTENSIONS: [u8; 2] = [ChunkType::RE_CONFIG.0, ChunkType::FORWARD_TSN.0];
 
 /// Handshake bookkeeping.
 #[derive(Debug, Default)]
@@ -42,16 +44,27 @@ pub(super) struct Handshake {
 }
 
 /// The fields of a verified state cookie.
-struct Cookie {
-    my_tag: u32,
-    peer: PeerInit,
-    my_initial_tsn: u32,
+pub(super) struct Cookie {
+    pub(super) my_tag: u32,
+    /// RFC 9260 section 5.2.2: our and the peer's tags when the INIT ACK answered an
+    /// unexpected INIT (zero otherwise).
+    pub(super) tie_tags: (u32, u32),
+    pub(super) peer: PeerInit,
+    pub(super) my_initial_tsn: u32,
     expires_ms: u64,
 }
 
 /// RFC 9653 section 5.1: the Zero Checksum Acceptable parameter's value, Error Detection
 /// Method Identifier 1 (SCTP over DTLS, RFC 9653 section 6).
 const EDMID_DTLS: [u8; 4] = [0, 0, 0, 1];
+
+/// Our Zero Checksum Acceptable parameter (EDMID 1).
+pub(super) fn zero_checksum_param() -> InitParam<'static> {
+    InitParam::Unknown {
+        param_type: ParamType::ZERO_CHECKSUM_ACCEPTABLE,
+        value: &EDMID_DTLS,
+    }
+}
 
 /// Whether an INIT or INIT ACK announces that zero checksums are acceptable with DTLS.
 fn accepts_zero_checksum(init: &Init<'_>) -> bool {
@@ -71,7 +84,7 @@ impl Association {
         params[1] = InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS);
         let mut n = 2;
         if self.config.zero_checksum {
-            params[n] = Self::zero_checksum_param();
+            params[n] = zero_checksum_param();
             n += 1;
         }
         if let Some(ms) = self.handshake.preservative_ms {
@@ -81,14 +94,7 @@ impl Association {
         &params[..n]
     }
 
-    fn zero_checksum_param() -> InitParam<'static> {
-        InitParam::Unknown {
-            param_type: ParamType::ZERO_CHECKSUM_ACCEPTABLE,
-            value: &EDMID_DTLS,
-        }
-    }
-
-    fn our_init<'a>(&self, params: &'a [InitParam<'a>]) -> Init<'a> {
+    pub(super) fn our_init<'a>(&self, params: &'a [InitParam<'a>]) -> Init<'a> {
         Init {
             initiate_tag: self.my_tag,
             a_rwnd: self.receiver.a_rwnd(),
@@ -142,10 +148,30 @@ impl Association {
     }
 
     fn make_cookie(&self, now: Instant, peer: &PeerInit, extra_ms: u32) -> [u8; COOKIE_LEN] {
+        self.make_cookie_with(
+            now,
+            peer,
+            extra_ms,
+            (self.my_tag, self.my_initial_tsn),
+            (0, 0),
+        )
+    }
+
+    /// A state cookie for `peer` with our tag and initial TSN `mine` and the tie-tags.
+    pub(super) fn make_cookie_with(
+        &self,
+        now: Instant,
+        peer: &PeerInit,
+        extra_ms: u32,
+        mine: (u32, u32),
+        tie_tags: (u32, u32),
+    ) -> [u8; COOKIE_LEN] {
         let mut c = [0u8; COOKIE_LEN];
-        put_u32(&mut c, 0, self.my_tag);
+        put_u32(&mut c, 0, mine.0);
         put_u32(&mut c, 4, peer.tag);
-        put_u32(&mut c, 8, self.my_initial_tsn);
+        put_u32(&mut c, 8, mine.1);
+        put_u32(&mut c, 40, tie_tags.0);
+        put_u32(&mut c, 44, tie_tags.1);
         put_u32(&mut c, 12, peer.initial_tsn);
         put_u32(&mut c, 16, peer.a_rwnd);
         put_u16(&mut c, 20, peer.outbound_streams);
@@ -167,7 +193,7 @@ impl Association {
         c
     }
 
-    fn open_cookie(&self, cookie: &[u8]) -> Option<Cookie> {
+    pub(super) fn open_cookie(&self, cookie: &[u8]) -> Option<Cookie> {
         if cookie.len() != COOKIE_LEN {
             return None;
         }
@@ -176,6 +202,7 @@ impl Association {
         let created = u64::from_be_bytes(body[24..32].try_into().ok()?);
         Some(Cookie {
             my_tag: u32_at(body, 0),
+            tie_tags: (u32_at(body, 40), u32_at(body, 44)),
             my_initial_tsn: u32_at(body, 8),
             peer: PeerInit {
                 tag: u32_at(body, 4),
@@ -196,10 +223,13 @@ impl Association {
             self.stats.dropped_malformed += 1;
             return;
         }
-        if !matches!(
-            self.state,
-            State::Closed | State::CookieWait | State::CookieEchoed
-        ) {
+        let unexpected = self.init_is_unexpected();
+        if !unexpected
+            && !matches!(
+                self.state,
+                State::Closed | State::CookieWait | State::CookieEchoed
+            )
+        {
             self.stats.dropped_out_of_state += 1;
             return;
         }
@@ -223,6 +253,10 @@ impl Association {
                 .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
             zero_checksum: accepts_zero_checksum(init),
         };
+        if unexpected {
+            self.on_unexpected_init(now, init, peer);
+            return;
+        }
         let cookie = self.make_cookie(now, &peer, preservative);
         // Section 5.2.1: in COOKIE-WAIT / COOKIE-ECHOED the INIT ACK repeats our INIT's
         // parameters, tag included; in CLOSED they are the ones we would send anyway.
@@ -230,7 +264,7 @@ impl Association {
             InitParam::StateCookie(&cookie),
             InitParam::ForwardTsnSupported,
             InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS),
-            Self::zero_checksum_param(),
+            zero_checksum_param(),
         ];
         let n = if self.config.zero_checksum { 4 } else { 3 };
         let ack = Chunk::InitAck(self.our_init(&params[..n]));
@@ -289,12 +323,21 @@ impl Association {
             self.stats.dropped_malformed += 1;
             return;
         };
+        let now_ms = self.now_ms(now);
+        if self.is_restart(&cookie) {
+            let expired = (now_ms > cookie.expires_ms).then(|| {
+                (now_ms - cookie.expires_ms)
+                    .saturating_mul(1000)
+                    .min(u64::from(u32::MAX)) as u32
+            });
+            self.restart(now, &cookie, expired);
+            return;
+        }
         if cookie.my_tag != self.my_tag || cookie.my_initial_tsn != self.my_initial_tsn {
-            // Case A (peer restart) or C: not supported / silently discarded.
+            // Case C (a stale cookie): silently discarded.
             self.stats.dropped_tag += 1;
             return;
         }
-        let now_ms = self.now_ms(now);
         if now_ms > cookie.expires_ms && self.state != State::Established {
             let staleness_us = (now_ms - cookie.expires_ms)
                 .saturating_mul(1000)
@@ -352,7 +395,7 @@ impl Association {
         }
     }
 
-    fn setup_peer(&mut self, peer: PeerInit) {
+    pub(super) fn setup_peer(&mut self, peer: PeerInit) {
         self.peer = Some(peer);
         self.peer_tag = peer.tag;
         self.outbound_streams = self.config.outbound_streams.min(peer.inbound_streams);

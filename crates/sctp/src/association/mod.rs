@@ -45,6 +45,7 @@ mod handshake;
 mod limits;
 mod reconfig;
 mod recv;
+mod restart;
 mod send;
 mod shutdown;
 #[cfg(test)]
@@ -392,7 +393,10 @@ impl Association {
             let tag_ok = if reflected {
                 self.peer_tag != 0 && tag == self.peer_tag
             } else {
-                tag == self.my_tag
+                // Section 5.2.4: a COOKIE ECHO after an unexpected INIT carries the new
+                // tag of our INIT ACK; its cookie (HMAC, tags, Tie-Tags) is checked
+                // instead.
+                tag == self.my_tag || raw.chunk_type == ChunkType::COOKIE_ECHO
             };
             if !tag_ok {
                 self.stats.dropped_tag += 1;

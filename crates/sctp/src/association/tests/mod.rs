@@ -710,6 +710,7 @@ fn fast_retransmit_recovers_a_single_loss_without_timeout() {
 mod hostile;
 mod partial;
 mod reset;
+mod restart;
 mod shutdown;
 mod transmit;
 mod zero_checksum;
