@@ -9,6 +9,7 @@ use std::process::Command;
 
 use crate::{Result, cargo, root, run};
 
+mod chromium;
 mod mdns;
 mod turn_client;
 mod turn_server;
@@ -45,6 +46,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
     CASES
         .iter()
         .chain(mdns::CASES)
+        .chain(chromium::CASES)
         .chain(turn_client::CASES)
         .chain(turn_server::CASES)
 }
@@ -53,6 +55,7 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
     EXAMPLES
         .iter()
         .chain(mdns::EXAMPLES)
+        .chain(chromium::EXAMPLES)
         .chain(turn_client::EXAMPLES)
         .chain(turn_server::EXAMPLES)
 }
@@ -272,6 +275,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         ("tshark", "tshark"),
         ("unshare", "util-linux"),
         ("openssl", "openssl"),
+        ("chromium", "chromium"),
     ])?;
     for (prefix, module, package) in PYTHON_NEEDS {
         let wanted = all_cases().any(|c| {

@@ -3,11 +3,15 @@
 
 mod channel;
 mod config;
+#[cfg(feature = "tokio")]
+mod pc;
 mod rtc;
 mod sdp;
 
 pub use channel::{ChannelId, ChannelInfo, ChannelState, DataChannelInit};
 pub use config::RtcConfig;
+#[cfg(feature = "tokio")]
+pub use pc::{Configuration, DataChannel, IceServer, IceTransportPolicy, PeerConnection};
 pub use rtc::Rtc;
 pub use sdp::Setup;
 pub use strata_ice::{ConnectionState as IceConnectionState, GatheringState as IceGatheringState};
@@ -137,4 +141,13 @@ pub enum Error {
     /// The connection is closed.
     #[error("the peer connection is closed")]
     Closed,
+    /// Not implemented yet; the text says what.
+    #[error("not supported yet: {0}")]
+    Unsupported(&'static str),
+    /// The configuration is unusable (bad ICE server URL...).
+    #[error("bad configuration: {0}")]
+    BadConfiguration(String),
+    /// A socket operation failed.
+    #[error("I/O: {0}")]
+    Io(String),
 }

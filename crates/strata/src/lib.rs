@@ -18,3 +18,13 @@ pub use strata_dtls as dtls;
 
 /// SCTP wire formats and the data channel establishment protocol: the `strata-sctp` crate.
 pub use strata_sctp as sctp;
+
+/// The ICE agent, candidates and mDNS: the `strata-ice` crate.
+pub use strata_ice as ice;
+
+/// TURN client and server cores: the `strata-turn` crate.
+pub use strata_turn as turn;
+
+/// RTCPeerConnection: the sans-IO `Rtc` core and the async `PeerConnection` (the
+/// `strata-peer` crate).
+pub use strata_peer as peer;

@@ -1,0 +1,93 @@
+//! Two async PeerConnections in one process over real loopback UDP.
+#![allow(clippy::unwrap_used)]
+
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+use strata_peer::{Configuration, DataChannelInit, Event, PeerConnection, PeerConnectionState};
+
+fn loopback() -> Configuration {
+    Configuration {
+        local_addresses: Some(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+        disable_mdns: true,
+        ..Configuration::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_peers_over_loopback_udp() {
+    let a = PeerConnection::new(loopback()).await.unwrap();
+    let b = PeerConnection::new(loopback()).await.unwrap();
+    let chat = a
+        .create_data_channel("chat", DataChannelInit::default())
+        .await
+        .unwrap();
+    let offer = a.create_offer().await.unwrap();
+    a.set_local_description(offer).await.unwrap();
+    a.gathering_complete().await;
+    let offer = a.local_description().await.unwrap();
+    assert!(offer.sdp.contains("typ host"));
+    b.set_remote_description(offer).await.unwrap();
+    let answer = b.create_answer().await.unwrap();
+    b.set_local_description(answer).await.unwrap();
+    b.gathering_complete().await;
+    a.set_remote_description(b.local_description().await.unwrap())
+        .await
+        .unwrap();
+
+    let echo = tokio::spawn(async move {
+        // b echoes every message back on its channel.
+        while let Some(e) = b.next_event().await {
+            if let Event::ChannelMessage {
+                channel,
+                data,
+                binary,
+            } = e
+            {
+                b.channel(channel).send(data, binary).await.unwrap();
+            }
+        }
+    });
+    let got = tokio::time::timeout(Duration::from_secs(10), async {
+        let mut echoed = Vec::new();
+        while let Some(e) = a.next_event().await {
+            match e {
+                Event::ChannelOpen(id) if id == chat.id() => {
+                    for i in 0..100u32 {
+                        chat.send_binary(&i.to_be_bytes()).await.unwrap();
+                    }
+                    chat.send_text("done").await.unwrap();
+                }
+                Event::ChannelMessage { data, binary, .. } => {
+                    if !binary && data == b"done" {
+                        return echoed;
+                    }
+                    echoed.push(u32::from_be_bytes(data.try_into().unwrap()));
+                }
+                _ => {}
+            }
+        }
+        echoed
+    })
+    .await
+    .unwrap();
+    assert_eq!(got, (0..100).collect::<Vec<u32>>());
+    assert_eq!(a.connection_state(), PeerConnectionState::Connected);
+    a.close().await;
+    echo.abort();
+}
+
+#[tokio::test]
+async fn turn_servers_are_refused_until_supported() {
+    let config = Configuration {
+        ice_servers: vec![strata_peer::IceServer {
+            urls: vec!["turn:127.0.0.1:3478".into()],
+            ..Default::default()
+        }],
+        ..loopback()
+    };
+    assert!(matches!(
+        PeerConnection::new(config).await,
+        Err(strata_peer::Error::Unsupported(_))
+    ));
+}

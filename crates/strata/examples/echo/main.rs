@@ -1,0 +1,198 @@
+//! The Strata echo peer: an HTTP endpoint that answers WebRTC offers and echoes every data
+//! channel message back on its channel.
+//!
+//! ```text
+//! cargo run --release -p strata --example echo -- --http 127.0.0.1:8080 [--local-ip IP]...
+//!     [--max-connections N] [--no-mdns]
+//! ```
+//! - `GET /` serves a page that connects to this peer and echoes what you type
+//!   (`GET /?auto` runs the interop suite and logs `STRATA-RESULT` lines to the console);
+//! - `POST /offer` with an SDP offer (`application/sdp`, non-trickle) answers `201` with the
+//!   SDP answer, all candidates gathered; a malformed offer gets `400` and one line of reason.
+//! - Every channel the remote opens is echoed (same channel, same type, in order on ordered
+//!   channels); negotiated channel 42 exists on every connection and is echoed too.
+//!   Connections are independent; at most `--max-connections` (default 1000) at once.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::convert::Infallible;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::{Bytes, Incoming};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use strata::peer::{
+    Configuration, DataChannelInit, Event, PeerConnection, PeerConnectionState, SdpType,
+    SessionDescriptionInit,
+};
+use tokio::net::TcpListener;
+
+const PAGE: &str = include_str!("page.html");
+/// The largest offer accepted.
+const MAX_OFFER: usize = 64 * 1024;
+
+struct Server {
+    local_ips: Option<Vec<IpAddr>>,
+    no_mdns: bool,
+    live: AtomicUsize,
+    max: usize,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut http: SocketAddr = "127.0.0.1:8080".parse()?;
+    let mut local_ips = Vec::new();
+    let mut max = 1000;
+    let mut no_mdns = false;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
+        match a.as_str() {
+            "--http" => http = value()?.parse()?,
+            "--local-ip" => local_ips.push(value()?.parse()?),
+            "--max-connections" => max = value()?.parse()?,
+            "--no-mdns" => no_mdns = true,
+            other => return Err(format!("unknown option {other}").into()),
+        }
+    }
+    let server = Arc::new(Server {
+        local_ips: (!local_ips.is_empty()).then_some(local_ips),
+        no_mdns,
+        live: AtomicUsize::new(0),
+        max,
+    });
+    let listener = TcpListener::bind(http).await?;
+    println!("echo peer listening on http://{}", listener.local_addr()?);
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let server = server.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |req| handle(server.clone(), req));
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    if let Ok(v) = content_type.parse() {
+        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
+    }
+    r
+}
+
+async fn handle(
+    server: Arc<Server>,
+    req: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    Ok(match (req.method(), req.uri().path()) {
+        (&Method::GET, "/") => reply(StatusCode::OK, "text/html; charset=utf-8", PAGE),
+        (&Method::POST, "/offer") => {
+            let body = match Limited::new(req.into_body(), MAX_OFFER).collect().await {
+                Ok(b) => b.to_bytes(),
+                Err(e) => {
+                    return Ok(reply(
+                        StatusCode::BAD_REQUEST,
+                        "text/plain",
+                        format!("cannot read the offer: {e}\n"),
+                    ));
+                }
+            };
+            let Ok(offer) = String::from_utf8(body.to_vec()) else {
+                return Ok(reply(
+                    StatusCode::BAD_REQUEST,
+                    "text/plain",
+                    "the offer is not UTF-8\n",
+                ));
+            };
+            if server.live.load(Ordering::Relaxed) >= server.max {
+                return Ok(reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "text/plain",
+                    "too many connections\n",
+                ));
+            }
+            match answer(&server, offer).await {
+                Ok(sdp) => reply(StatusCode::CREATED, "application/sdp", sdp),
+                Err(reason) => {
+                    let line = reason.replace(['\r', '\n'], " ");
+                    reply(StatusCode::BAD_REQUEST, "text/plain", format!("{line}\n"))
+                }
+            }
+        }
+        _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+    })
+}
+
+/// Answers one offer and starts echoing on the new connection.
+async fn answer(server: &Arc<Server>, offer: String) -> Result<String, String> {
+    let pc = PeerConnection::new(Configuration {
+        local_addresses: server.local_ips.clone(),
+        disable_mdns: server.no_mdns,
+        ..Configuration::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    pc.set_remote_description(SessionDescriptionInit::new(SdpType::Offer, offer))
+        .await
+        .map_err(|e| e.to_string())?;
+    pc.create_data_channel(
+        "negotiated",
+        DataChannelInit {
+            negotiated: Some(42),
+            ..DataChannelInit::default()
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    let answer = pc.create_answer().await.map_err(|e| e.to_string())?;
+    pc.set_local_description(answer)
+        .await
+        .map_err(|e| e.to_string())?;
+    pc.gathering_complete().await;
+    let sdp = pc
+        .local_description()
+        .await
+        .ok_or("no local description")?
+        .sdp;
+    server.live.fetch_add(1, Ordering::Relaxed);
+    let server = server.clone();
+    tokio::spawn(async move {
+        echo(&pc).await;
+        pc.close().await;
+        server.live.fetch_sub(1, Ordering::Relaxed);
+    });
+    Ok(sdp)
+}
+
+async fn echo(pc: &PeerConnection) {
+    while let Some(e) = pc.next_event().await {
+        match e {
+            Event::ChannelMessage {
+                channel,
+                data,
+                binary,
+            } => {
+                // A channel closed meanwhile just drops the echo.
+                let _ = pc.channel(channel).send(data, binary).await;
+            }
+            Event::ConnectionStateChange(PeerConnectionState::Connected) => {
+                if let Some((local, remote)) = pc.selected_candidate_pair().await {
+                    println!("connected: local {local} remote {remote}");
+                }
+            }
+            Event::ConnectionStateChange(
+                PeerConnectionState::Failed | PeerConnectionState::Closed,
+            ) => return,
+            _ => {}
+        }
+    }
+}
