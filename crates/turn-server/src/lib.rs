@@ -23,6 +23,8 @@ use ports::Ports;
 
 /// Largest UDP datagram read.
 const MAX_DATAGRAM: usize = 65_536;
+/// Datagrams read from one socket before the queued output is sent.
+const RECV_BATCH: usize = 64;
 /// Queued writes per TCP connection before packets are dropped.
 const TCP_QUEUE: usize = 256;
 
@@ -158,7 +160,18 @@ fn start_relay_tasks(state: &State, s: &mut Shared) {
                 tokio::select! {
                     r = socket.recv_from(&mut buf) => {
                         let Ok((n, peer)) = r else { continue };
-                        state.borrow_mut().server.handle_relay_packet(Instant::now(), addr, peer, &buf[..n]);
+                        {
+                            let mut s = state.borrow_mut();
+                            let now = Instant::now();
+                            s.server.handle_relay_packet(now, addr, peer, &buf[..n]);
+                            // Take what else is waiting before sending: one flush per burst.
+                            for _ in 1..RECV_BATCH {
+                                let Ok((n, peer)) = socket.try_recv_from(&mut buf) else {
+                                    break;
+                                };
+                                s.server.handle_relay_packet(now, addr, peer, &buf[..n]);
+                            }
+                        }
                         flush(&state, &mut batch).await;
                     }
                     () = stop.notified() => break,
@@ -175,15 +188,30 @@ async fn udp_listener(state: State, socket: Rc<UdpSocket>, local: SocketAddr) {
         let Ok((n, client)) = socket.recv_from(&mut buf).await else {
             continue;
         };
-        state.borrow_mut().server.handle_packet(
-            Instant::now(),
-            Input {
-                transport: Transport::Udp,
-                client,
-                local,
-                data: &buf[..n],
-            },
-        );
+        {
+            let mut s = state.borrow_mut();
+            let now = Instant::now();
+            let mut next = Some((n, client));
+            let mut taken = 0;
+            while let Some((n, client)) = next {
+                s.server.handle_packet(
+                    now,
+                    Input {
+                        transport: Transport::Udp,
+                        client,
+                        local,
+                        data: &buf[..n],
+                    },
+                );
+                taken += 1;
+                // Take what else is waiting before sending: one flush per burst.
+                next = if taken < RECV_BATCH {
+                    socket.try_recv_from(&mut buf).ok()
+                } else {
+                    None
+                };
+            }
+        }
         flush(&state, &mut batch).await;
     }
 }
@@ -284,11 +312,18 @@ async fn timers(state: State) {
     }
 }
 
-async fn run(opts: options::Options) -> std::io::Result<()> {
+/// The settings every worker shares, derived once from the options.
+struct Plan {
+    opts: options::Options,
+    config: strata_turn::server::ServerConfig,
+    relay_ip: Option<std::net::IpAddr>,
+}
+
+fn plan(opts: options::Options) -> Plan {
     let relay_ip = opts
         .relay_ip
         .or_else(|| opts.listen.iter().map(|a| a.ip()).find(|ip| ip.is_ipv4()));
-    let mut config = opts.config;
+    let mut config = opts.config.clone();
     config.ipv4_relay = relay_ip.is_some();
     for l in &opts.listen {
         if !l.ip().is_unspecified() {
@@ -297,51 +332,160 @@ async fn run(opts: options::Options) -> std::io::Result<()> {
     }
     config.peer_filter.own.extend(relay_ip);
     config.peer_filter.own.extend(opts.relay_ipv6);
+    // One secret for all workers, so a nonce stays valid whichever worker checks it.
     let mut secret = [0u8; 32];
     strata_stun::Rng::fill(&mut strata_stun::OsRng::default(), &mut secret);
     config.nonce_secret = secret;
-    let ports = Ports::new(relay_ip, opts.relay_ipv6, opts.min_port, opts.max_port);
-    let mut server = Server::new(config, ports);
-    server.set_unix_time(Instant::now(), unix_now());
-    let state: State = Rc::new(RefCell::new(Shared {
-        server,
-        udp: HashMap::new(),
-        tcp: HashMap::new(),
-        verbose: opts.verbose,
-        send_errors: 0,
-    }));
-    let mut out = std::io::stdout().lock();
-    for &addr in &opts.listen {
-        if opts.udp {
-            let socket = Rc::new(UdpSocket::bind(addr).await?);
-            let local = socket.local_addr()?;
-            state.borrow_mut().udp.insert(local, socket.clone());
-            tokio::task::spawn_local(udp_listener(state.clone(), socket, local));
-            writeln!(out, "listening udp {local}")?;
+    Plan {
+        opts,
+        config,
+        relay_ip,
+    }
+}
+
+/// One worker: its own runtime, core, listeners (shared with the other workers through
+/// SO_REUSEPORT) and relay sockets. Reports its listening lines on `ready`, then runs until
+/// `stop` changes and returns its counters as a line of text.
+fn worker(
+    index: usize,
+    plan: &Plan,
+    ready: &std::sync::mpsc::Sender<Result<Vec<String>, String>>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> Option<String> {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = ready.send(Err(format!("cannot start the runtime: {e}")));
+            return None;
         }
-        if opts.tcp {
-            let listener = TcpListener::bind(addr).await?;
-            let local = listener.local_addr()?;
-            tokio::task::spawn_local(tcp_listener(state.clone(), listener, local));
-            writeln!(out, "listening tcp {local}")?;
+    };
+    let opts = &plan.opts;
+    let threads = opts.threads.max(1);
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, async move {
+        let span = usize::from(opts.max_port - opts.min_port) + 1;
+        let first_port = opts.min_port + (span * index / threads) as u16;
+        let ports = Ports::new(
+            plan.relay_ip,
+            opts.relay_ipv6,
+            (opts.min_port, opts.max_port, first_port),
+            opts.socket_buffer,
+        );
+        let mut server = Server::new(plan.config.clone(), ports);
+        server.set_unix_time(Instant::now(), unix_now());
+        let state: State = Rc::new(RefCell::new(Shared {
+            server,
+            udp: HashMap::new(),
+            tcp: HashMap::new(),
+            verbose: opts.verbose,
+            send_errors: 0,
+        }));
+        let reuse_port = threads > 1;
+        let mut lines = Vec::new();
+        let bound: std::io::Result<()> = async {
+            for &addr in &opts.listen {
+                if opts.udp {
+                    let std_socket = ports::bind_udp(addr, opts.socket_buffer, reuse_port)?;
+                    let socket = Rc::new(UdpSocket::from_std(std_socket)?);
+                    let local = socket.local_addr()?;
+                    state.borrow_mut().udp.insert(local, socket.clone());
+                    tokio::task::spawn_local(udp_listener(state.clone(), socket, local));
+                    lines.push(format!("listening udp {local}"));
+                }
+                if opts.tcp {
+                    let listener = TcpListener::from_std(ports::bind_tcp(addr, reuse_port)?)?;
+                    let local = listener.local_addr()?;
+                    tokio::task::spawn_local(tcp_listener(state.clone(), listener, local));
+                    lines.push(format!("listening tcp {local}"));
+                }
+            }
+            Ok(())
+        }
+        .await;
+        if let Err(e) = bound {
+            let _ = ready.send(Err(e.to_string()));
+            return None;
+        }
+        let _ = ready.send(Ok(lines));
+        tokio::task::spawn_local(timers(state.clone()));
+        let _ = stop.changed().await;
+        let s = state.borrow();
+        Some(format!(
+            "stats {:?} send_errors {} allocations {}",
+            s.server.stats(),
+            s.send_errors,
+            s.server.allocation_count()
+        ))
+    })
+}
+
+/// Starts the workers, prints the listening lines once all are ready, waits for SIGINT or
+/// SIGTERM, then prints every worker's counters.
+fn run(opts: options::Options) -> Result<(), String> {
+    let threads = opts.threads.max(1);
+    let plan = std::sync::Arc::new(plan(opts));
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let mut handles = Vec::new();
+    for index in 0..threads {
+        let (plan, ready, stop) = (plan.clone(), ready_tx.clone(), stop_rx.clone());
+        handles.push(
+            std::thread::Builder::new()
+                .name(format!("turn-worker-{index}"))
+                .spawn(move || worker(index, &plan, &ready, stop))
+                .map_err(|e| format!("cannot start a worker thread: {e}"))?,
+        );
+    }
+    drop(ready_tx);
+    let mut failure = None;
+    let mut lines = Vec::new();
+    for _ in 0..threads {
+        match ready_rx.recv() {
+            Ok(Ok(l)) => lines = l,
+            Ok(Err(e)) => failure = Some(e),
+            Err(_) => failure = Some("a worker stopped before it was ready".into()),
         }
     }
-    out.flush()?;
-    drop(out);
-    tokio::task::spawn_local(timers(state.clone()));
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    if failure.is_none() {
+        {
+            // Released before waiting: the workers print through the same lock.
+            let mut out = std::io::stdout().lock();
+            for l in &lines {
+                let _ = writeln!(out, "{l}");
+            }
+            let _ = out.flush();
+        }
+        let signals = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        signals.block_on(async {
+            let Ok(mut term) =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            else {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            };
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        });
     }
-    let s = state.borrow();
-    println!(
-        "stats {:?} send_errors {} allocations {}",
-        s.server.stats(),
-        s.send_errors,
-        s.server.allocation_count()
-    );
-    Ok(())
+    let _ = stop_tx.send(true);
+    for (index, h) in handles.into_iter().enumerate() {
+        if let Ok(Some(report)) = h.join() {
+            if threads == 1 {
+                println!("{report}");
+            } else {
+                println!("worker {index} {report}");
+            }
+        }
+    }
+    failure.map_or(Ok(()), Err)
 }
 
 /// Runs the server with `args` (without the program name) until SIGINT or SIGTERM and
@@ -358,18 +502,7 @@ pub fn main_with_args(args: &[String]) -> i32 {
             return 2;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("strata-turn-server: cannot start the runtime: {e}");
-            return 1;
-        }
-    };
-    let local = tokio::task::LocalSet::new();
-    if let Err(e) = local.block_on(&runtime, run(opts)) {
+    if let Err(e) = run(opts) {
         eprintln!("strata-turn-server: {e}");
         return 1;
     }

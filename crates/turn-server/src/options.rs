@@ -32,13 +32,16 @@ USAGE: strata-turn-server [OPTIONS]
   --allow-loopback-peers     relay to 127.0.0.0/8 and ::1 (tests)
   --allow-peer PREFIX        relay to PREFIX even if refused by default (repeatable)
   --deny-peer PREFIX         never relay to PREFIX (repeatable)
+  --threads N                worker threads, each with its own core and sockets, clients
+                             spread by SO_REUSEPORT (default 1; quotas then count per worker)
+  --socket-buffer BYTES      UDP receive/send buffer size (default 4194304; 0: system default)
   --software TEXT            SOFTWARE attribute of responses
   -v, --verbose              log allocations (-vv: also print stats every 10 s)
   -h, --help                 this text
 ";
 
 /// Everything the binary needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Options {
     pub(crate) listen: Vec<SocketAddr>,
     pub(crate) udp: bool,
@@ -48,6 +51,8 @@ pub(crate) struct Options {
     pub(crate) min_port: u16,
     pub(crate) max_port: u16,
     pub(crate) verbose: u8,
+    pub(crate) socket_buffer: usize,
+    pub(crate) threads: usize,
     pub(crate) config: ServerConfig,
 }
 
@@ -64,6 +69,8 @@ impl Options {
             min_port: 49152,
             max_port: 65535,
             verbose: 0,
+            socket_buffer: 4 << 20,
+            threads: 1,
             config,
         }
     }
@@ -133,6 +140,8 @@ impl Options {
             "deny-peer" => c.peer_filter.denied.push(parse(name, value)?),
             "software" => c.software = Some(value.to_owned()),
             "verbose" => self.verbose += 1,
+            "socket-buffer" => self.socket_buffer = parse(name, value)?,
+            "threads" => self.threads = parse::<usize>(name, value)?.clamp(1, 256),
             other => return Err(format!("unknown option --{other}")),
         }
         Ok(())

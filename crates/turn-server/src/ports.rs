@@ -10,6 +10,45 @@ use strata_turn::server::{RelayPorts, RelayRequest};
 use tokio::net::UdpSocket;
 use tokio::sync::Notify;
 
+/// A non-blocking UDP socket bound to `addr` with `buffer`-byte receive and send buffers
+/// (the kernel caps them at `net.core.rmem_max` / `wmem_max`). Small datagrams cost about a
+/// kilobyte of buffer each, so the 208 KiB default overflows in bursts of a few hundred.
+/// With `reuse_port`, several workers bind the same address and the kernel spreads clients
+/// over them by their address (SO_REUSEPORT).
+pub(crate) fn bind_udp(
+    addr: SocketAddr,
+    buffer: usize,
+    reuse_port: bool,
+) -> io::Result<std::net::UdpSocket> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    if buffer > 0 {
+        // Best effort: a smaller buffer than asked for still works.
+        let _ = socket.set_recv_buffer_size(buffer);
+        let _ = socket.set_send_buffer_size(buffer);
+    }
+    socket.bind(&addr.into())?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// A non-blocking TCP listener on `addr` (SO_REUSEADDR, and SO_REUSEPORT when asked).
+pub(crate) fn bind_tcp(addr: SocketAddr, reuse_port: bool) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    if reuse_port {
+        socket.set_reuse_port(true)?;
+    }
+    socket.bind(&addr.into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
 /// One open relayed address.
 pub(crate) struct RelaySocket {
     pub(crate) socket: Rc<UdpSocket>,
@@ -24,19 +63,26 @@ pub(crate) struct Ports {
     min: u16,
     max: u16,
     cursor: u16,
+    buffer: usize,
     pub(crate) sockets: HashMap<SocketAddr, RelaySocket>,
     /// Opened since the driver last looked: it starts their receive tasks.
     pub(crate) opened: Vec<SocketAddr>,
 }
 
 impl Ports {
-    pub(crate) fn new(ipv4: Option<IpAddr>, ipv6: Option<IpAddr>, min: u16, max: u16) -> Ports {
+    pub(crate) fn new(
+        ipv4: Option<IpAddr>,
+        ipv6: Option<IpAddr>,
+        (min, max, first): (u16, u16, u16),
+        buffer: usize,
+    ) -> Ports {
         Ports {
             ipv4,
             ipv6,
             min,
             max,
-            cursor: min,
+            cursor: first.clamp(min, max),
+            buffer,
             sockets: HashMap::new(),
             opened: Vec::new(),
         }
@@ -45,7 +91,6 @@ impl Ports {
 
 impl Ports {
     fn register(&mut self, std_socket: std::net::UdpSocket) -> io::Result<SocketAddr> {
-        std_socket.set_nonblocking(true)?;
         let socket = UdpSocket::from_std(std_socket)?;
         let addr = socket.local_addr()?;
         self.sockets.insert(
@@ -81,11 +126,11 @@ impl RelayPorts for Ports {
             if request.reserve_next && port == self.max {
                 continue;
             }
-            let Ok(first) = std::net::UdpSocket::bind(SocketAddr::new(ip, port)) else {
+            let Ok(first) = bind_udp(SocketAddr::new(ip, port), self.buffer, false) else {
                 continue;
             };
             let second = if request.reserve_next {
-                match std::net::UdpSocket::bind(SocketAddr::new(ip, port + 1)) {
+                match bind_udp(SocketAddr::new(ip, port + 1), self.buffer, false) {
                     Ok(s) => Some(s),
                     Err(_) => continue,
                 }
