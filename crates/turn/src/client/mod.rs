@@ -12,7 +12,8 @@
 //! - section 7.4 / 8: 300 (Try Alternate) is reported as [`RequestError::TryAlternate`];
 //! - section 7 / 8: Refresh before expiry (at 80 % of the lifetime, or one minute before the
 //!   end when that comes first for short lifetimes) and deletion with LIFETIME 0 (437 counts
-//!   as deleted);
+//!   as deleted); a refresh (of the allocation, a permission or a channel) that gets no
+//!   answer is sent again while what it refreshes lasts;
 //! - section 9: CreatePermission for one peer IP per request, refreshed every 240 s while the
 //!   permission is kept (permissions last 300 s);
 //! - section 11: Send indications out, Data indications in (dropped without a permission);

@@ -229,7 +229,13 @@ impl Client {
     }
 
     /// A request failed for good.
-    pub(super) fn fail(&mut self, _now: Instant, kind: Kind, error: RequestError) {
+    pub(super) fn fail(&mut self, now: Instant, kind: Kind, error: RequestError) {
+        if error == RequestError::TimedOut && self.still_valid(now, kind) {
+            // A refresh that got no answer is sent again while what it refreshes lasts: a
+            // lost burst must not cost the allocation, permission or channel early.
+            self.start_request(now, kind, true, 0);
+            return;
+        }
         match kind {
             Kind::Allocate => {
                 if self.state == State::Allocating {
@@ -278,6 +284,24 @@ impl Client {
                         .push_back(Event::ChannelBindFailed { peer, error });
                 }
             }
+        }
+    }
+
+    /// Whether `kind` refreshes something that exists and has not expired at `now`.
+    fn still_valid(&self, now: Instant, kind: Kind) -> bool {
+        let State::Allocated(a) = self.state else {
+            return false;
+        };
+        match kind {
+            Kind::Refresh { lifetime } => lifetime != Some(0) && now < a.expires_at,
+            Kind::CreatePermission(ip) => self
+                .permissions
+                .get(&ip)
+                .is_some_and(|p| p.installed && p.expires_at.is_some_and(|t| now < t)),
+            Kind::ChannelBind { channel, peer } => self.channels.get(&peer).is_some_and(|c| {
+                c.number == channel && c.bound && c.expires_at.is_some_and(|t| now < t)
+            }),
+            Kind::Allocate => false,
         }
     }
 }

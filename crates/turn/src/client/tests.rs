@@ -375,15 +375,47 @@ fn allocation_expires_when_refresh_times_out() {
     let mut now = start;
     let mut events = Vec::new();
     // Nobody answers any more: follow the timers until the client gives up.
+    let mut sent = 0;
     while let Some(t) = c.poll_timeout() {
         now = t;
         c.handle_timeout(now);
-        while c.poll_transmit().is_some() {}
+        while c.poll_transmit().is_some() {
+            sent += 1;
+        }
         events.extend(std::iter::from_fn(|| c.poll_event()));
     }
-    assert_eq!(events, vec![Event::AllocationLost(RequestError::TimedOut)]);
-    // Rc = 7 transmissions over 39.5 s after the refresh at 480 s.
-    assert_eq!(now, start + Duration::from_millis(480_000 + 39_500));
+    // The Refresh at 480 s times out after Rc = 7 transmissions (39.5 s) and is sent again
+    // at 519.5 s and 559 s (7 each) and 598.5 s (2 before the end); the allocation is lost
+    // when its lifetime ends.
+    assert_eq!(events, vec![Event::AllocationLost(RequestError::Expired)]);
+    assert_eq!(now, start + Duration::from_secs(600));
+    assert_eq!(sent, 7 + 7 + 7 + 2);
+}
+
+#[test]
+fn unanswered_permission_refresh_is_retried_until_expiry() {
+    let (mut c, mut s, start) = allocated(Transport::Tcp);
+    let ip = addr(PEER).ip();
+    c.create_permission(start, ip).unwrap();
+    pump(&mut c, &mut s, start);
+    // The refresh at 240 s is lost; over TCP it times out at 279.5 s and is sent again.
+    let t = start + PERMISSION_REFRESH;
+    c.handle_timeout(t);
+    assert!(c.poll_transmit().is_some());
+    let t = t + Duration::from_millis(39_500);
+    c.handle_timeout(t);
+    assert_eq!(
+        c.poll_event(),
+        None,
+        "no failure while the permission lasts"
+    );
+    assert_eq!(pump(&mut c, &mut s, t), vec![]);
+    assert!(c.has_permission(ip));
+    assert_eq!(
+        s.count(Method::CREATE_PERMISSION),
+        2,
+        "the first and the resent refresh"
+    );
 }
 
 #[test]
