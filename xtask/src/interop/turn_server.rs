@@ -56,6 +56,26 @@ pub(super) const CASES: &[Case] = &[
         script: uclient_case!("-t"),
     },
     Case {
+        name: "uclient-rest-vs-turn-server",
+        about: "turnutils_uclient -W computes TURN REST ephemeral credentials (expiry:user, base64 HMAC-SHA1) that our server's --auth-secret accepts; 20 messages relayed with no loss",
+        smoke: false,
+        disabled: None,
+        script: r#"
+"$TURN_SERVER" --listen 127.0.0.1:3478 --auth-secret north --realm strata --relay-ip 127.0.0.1 \
+  --min-port 50000 --max-port 50999 --allow-loopback-peers -v > "$OUT/server.log" 2>&1 &
+SRV=$!
+for i in $(seq 50); do grep -q "listening tcp" "$OUT/server.log" 2>/dev/null && break; sleep 0.1; done
+timeout 60 turnutils_uclient -W north -u alice -p 3478 -m 1 -n 10 -l 120 -y -c 127.0.0.1 > "$OUT/uclient.log" 2>&1
+STATUS=$?
+kill $SRV; wait $SRV
+tail -4 "$OUT/uclient.log"; grep -E "for [0-9]+:alice" "$OUT/server.log" | head -2; tail -1 "$OUT/server.log"
+[ $STATUS -eq 0 ] \
+  && grep -q "Total lost packets 0 (" "$OUT/uclient.log" \
+  && grep -qE "relayed [0-9.:]+ for [0-9]+:alice" "$OUT/server.log" \
+  && grep -q "relayed_to_peer_packets: 20," "$OUT/server.log"
+"#,
+    },
+    Case {
         name: "turn-server-refuses-loopback-peer",
         about: "by default our TURN server answers 403 Forbidden to turnutils_uclient's ChannelBind towards a loopback peer",
         smoke: true,
