@@ -360,9 +360,15 @@ impl Client {
                 timed_out.push(i);
             }
         }
-        for i in timed_out.into_iter().rev() {
-            let p = self.pending.swap_remove(i);
-            self.fail(now, p.kind, RequestError::TimedOut);
+        // Take every timed-out request out first: failing one may close the client, which
+        // empties the table.
+        let failed: Vec<Kind> = timed_out
+            .into_iter()
+            .rev()
+            .map(|i| self.pending.swap_remove(i).kind)
+            .collect();
+        for kind in failed {
+            self.fail(now, kind, RequestError::TimedOut);
         }
         if let State::Allocated(mut a) = self.state {
             if now >= a.expires_at {

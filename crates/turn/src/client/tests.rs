@@ -748,3 +748,35 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn client_can_move_to_another_thread() {
+    fn assert_send<T: Send>() {}
+    assert_send::<Client>();
+}
+
+/// Found by the fuzz target: two requests timing out in one call, the first failure closing
+/// the client, used to index the table the close had emptied.
+#[test]
+fn several_timeouts_at_once_after_expiry() {
+    let (mut c, start) = new_client(Transport::Tls);
+    let mut s = FakeServer::new();
+    s.lifetime = 700;
+    pump(&mut c, &mut s, start);
+    c.bind_channel(start, addr(PEER)).unwrap();
+    pump(&mut c, &mut s, start);
+    // Nobody answers from now on: the channel refresh goes at 540 s, the allocation's at
+    // 560 s (80 % of 700 s); both time out (39.5 s over TLS) and are still pending at 800 s.
+    for t in [540, 560] {
+        c.handle_timeout(start + Duration::from_secs(t));
+        assert_eq!(
+            std::iter::from_fn(|| c.poll_transmit()).count(),
+            1,
+            "at {t} s"
+        );
+    }
+    c.handle_timeout(start + Duration::from_secs(800));
+    let events: Vec<_> = std::iter::from_fn(|| c.poll_event()).collect();
+    assert_eq!(events, vec![Event::AllocationLost(RequestError::TimedOut)]);
+    assert!(c.is_closed());
+}
