@@ -5,6 +5,7 @@
 
 mod options;
 mod ports;
+mod tls;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -26,10 +27,10 @@ const MAX_DATAGRAM: usize = 65_536;
 /// Datagrams read from one socket before the queued output is sent.
 const RECV_BATCH: usize = 64;
 /// Queued writes per TCP connection before packets are dropped.
-const TCP_QUEUE: usize = 256;
+pub(crate) const TCP_QUEUE: usize = 256;
 
 /// Everything the tasks share.
-struct Shared {
+pub(crate) struct Shared {
     server: Server<Ports>,
     udp: HashMap<SocketAddr, Rc<UdpSocket>>,
     tcp: HashMap<FiveTuple, mpsc::Sender<Vec<u8>>>,
@@ -37,7 +38,7 @@ struct Shared {
     send_errors: u64,
 }
 
-type State = Rc<RefCell<Shared>>;
+pub(crate) type State = Rc<RefCell<Shared>>;
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -47,7 +48,7 @@ fn unix_now() -> u64 {
 
 /// Sends everything the core queued. `batch` is the caller's scratch vector, kept to avoid
 /// allocating.
-async fn flush(state: &State, batch: &mut Vec<(Transmit, Option<Rc<UdpSocket>>)>) {
+pub(crate) async fn flush(state: &State, batch: &mut Vec<(Transmit, Option<Rc<UdpSocket>>)>) {
     loop {
         {
             let mut s = state.borrow_mut();
@@ -231,6 +232,30 @@ async fn tcp_listener(state: State, listener: TcpListener, local: SocketAddr) {
     }
 }
 
+/// Hands every complete frame in `decoder` to the core; `false` if the stream is broken.
+fn feed_frames(state: &State, decoder: &mut StreamDecoder, five_tuple: FiveTuple) -> bool {
+    let now = Instant::now();
+    let mut s = state.borrow_mut();
+    loop {
+        match decoder.next_frame() {
+            Ok(Some(Frame::Stun(bytes))) => s.server.handle_packet(
+                now,
+                Input {
+                    transport: five_tuple.transport,
+                    client: five_tuple.client,
+                    local: five_tuple.server,
+                    data: bytes,
+                },
+            ),
+            Ok(Some(Frame::ChannelData { channel, data })) => {
+                s.server.handle_channel_data(now, five_tuple, channel, data);
+            }
+            Ok(None) => return true,
+            Err(_) => return false,
+        }
+    }
+}
+
 async fn tcp_connection(state: State, stream: TcpStream, five_tuple: FiveTuple) {
     let (mut reader, mut writer) = stream.into_split();
     let (tx, mut rx) = mpsc::channel::<Vec<u8>>(TCP_QUEUE);
@@ -248,33 +273,13 @@ async fn tcp_connection(state: State, stream: TcpStream, five_tuple: FiveTuple) 
     let mut decoder = StreamDecoder::new();
     let mut buf = vec![0u8; MAX_DATAGRAM];
     let mut batch = Vec::new();
-    'read: loop {
+    loop {
         let n = match reader.read(&mut buf).await {
             Ok(0) | Err(_) => break,
             Ok(n) => n,
         };
-        if decoder.push(&buf[..n]).is_err() {
+        if decoder.push(&buf[..n]).is_err() || !feed_frames(&state, &mut decoder, five_tuple) {
             break;
-        }
-        loop {
-            let now = Instant::now();
-            match decoder.next_frame() {
-                Ok(Some(Frame::Stun(bytes))) => state.borrow_mut().server.handle_packet(
-                    now,
-                    Input {
-                        transport: five_tuple.transport,
-                        client: five_tuple.client,
-                        local: five_tuple.server,
-                        data: bytes,
-                    },
-                ),
-                Ok(Some(Frame::ChannelData { channel, data })) => state
-                    .borrow_mut()
-                    .server
-                    .handle_channel_data(now, five_tuple, channel, data),
-                Ok(None) => break,
-                Err(_) => break 'read,
-            }
         }
         flush(&state, &mut batch).await;
     }
@@ -315,11 +320,12 @@ async fn timers(state: State) {
 /// The settings every worker shares, derived once from the options.
 struct Plan {
     opts: options::Options,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     config: strata_turn::server::ServerConfig,
     relay_ip: Option<std::net::IpAddr>,
 }
 
-fn plan(opts: options::Options) -> Plan {
+fn plan(opts: options::Options) -> Result<Plan, String> {
     let relay_ip = opts
         .relay_ip
         .or_else(|| opts.listen.iter().map(|a| a.ip()).find(|ip| ip.is_ipv4()));
@@ -336,11 +342,17 @@ fn plan(opts: options::Options) -> Plan {
     let mut secret = [0u8; 32];
     strata_stun::Rng::fill(&mut strata_stun::OsRng::default(), &mut secret);
     config.nonce_secret = secret;
-    Plan {
+    let tls = match (&opts.cert, &opts.key) {
+        _ if opts.tls_listen.is_empty() => None,
+        (Some(cert), Some(key)) => Some(tls::server_config(cert, key)?),
+        _ => return Err("--tls-listen needs --cert and --key".into()),
+    };
+    Ok(Plan {
         opts,
+        tls,
         config,
         relay_ip,
-    }
+    })
 }
 
 /// One worker: its own runtime, core, listeners (shared with the other workers through
@@ -402,6 +414,19 @@ fn worker(
                     lines.push(format!("listening tcp {local}"));
                 }
             }
+            if let Some(config) = &plan.tls {
+                for &addr in &opts.tls_listen {
+                    let listener = TcpListener::from_std(ports::bind_tcp(addr, reuse_port)?)?;
+                    let local = listener.local_addr()?;
+                    tokio::task::spawn_local(tls::listener(
+                        state.clone(),
+                        listener,
+                        local,
+                        config.clone(),
+                    ));
+                    lines.push(format!("listening tls {local}"));
+                }
+            }
             Ok(())
         }
         .await;
@@ -426,7 +451,7 @@ fn worker(
 /// SIGTERM, then prints every worker's counters.
 fn run(opts: options::Options) -> Result<(), String> {
     let threads = opts.threads.max(1);
-    let plan = std::sync::Arc::new(plan(opts));
+    let plan = std::sync::Arc::new(plan(opts)?);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let (ready_tx, ready_rx) = std::sync::mpsc::channel();
     let mut handles = Vec::new();

@@ -16,6 +16,8 @@ USAGE: strata-turn-server [OPTIONS]
 
   --config FILE              read options from FILE (name = value lines)
   --listen ADDR              UDP and TCP listening address (repeatable; default 0.0.0.0:3478)
+  --tls-listen ADDR          TLS listening address (repeatable; needs --cert and --key)
+  --cert FILE / --key FILE   PEM certificate chain and private key for TLS
   --no-udp / --no-tcp        do not open the UDP / TCP listeners
   --realm REALM              realm (default strata)
   --user NAME:PASSWORD       a static user (repeatable)
@@ -53,6 +55,9 @@ pub(crate) struct Options {
     pub(crate) verbose: u8,
     pub(crate) socket_buffer: usize,
     pub(crate) threads: usize,
+    pub(crate) tls_listen: Vec<SocketAddr>,
+    pub(crate) cert: Option<String>,
+    pub(crate) key: Option<String>,
     pub(crate) config: ServerConfig,
 }
 
@@ -71,6 +76,9 @@ impl Options {
             verbose: 0,
             socket_buffer: 4 << 20,
             threads: 1,
+            tls_listen: Vec::new(),
+            cert: None,
+            key: None,
             config,
         }
     }
@@ -107,6 +115,9 @@ impl Options {
         let c = &mut self.config;
         match name {
             "listen" => self.listen.push(parse(name, value)?),
+            "tls-listen" => self.tls_listen.push(parse(name, value)?),
+            "cert" => self.cert = Some(value.to_owned()),
+            "key" => self.key = Some(value.to_owned()),
             "no-udp" => self.udp = false,
             "no-tcp" => self.tcp = false,
             "realm" => c.realm = value.to_owned(),

@@ -1,5 +1,5 @@
 //! Interop cases for the TURN server (see crates/turn and crates/turn-server): coturn's
-//! `turnutils_uclient` drives our `strata-turn-server` over UDP and TCP (RTP/RTCP allocation
+//! `turnutils_uclient` drives our `strata-turn-server` over UDP, TCP and TLS (RTP/RTCP allocation
 //! pairs with EVEN-PORT and RESERVATION-TOKEN, channels, ChannelData both ways) and must lose
 //! nothing; without `--allow-loopback-peers` our server refuses its loopback peers with 403.
 
@@ -54,6 +54,30 @@ pub(super) const CASES: &[Case] = &[
         smoke: false,
         disabled: None,
         script: uclient_case!("-t"),
+    },
+    Case {
+        name: "uclient-vs-turn-server-tls",
+        about: "coturn's turnutils_uclient -t -S relays 200 messages through our TURN server over TLS (rustls, self-signed certificate) with no loss",
+        smoke: false,
+        disabled: None,
+        script: r#"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$OUT/key.pem" \
+  -out "$OUT/cert.pem" -days 2 -subj "/CN=turn" -addext "subjectAltName=IP:127.0.0.1" 2>"$OUT/openssl.log" || exit 1
+"$TURN_SERVER" --listen 127.0.0.1:3478 --tls-listen 127.0.0.1:5349 --cert "$OUT/cert.pem" --key "$OUT/key.pem" \
+  --user u:p --realm strata --relay-ip 127.0.0.1 --min-port 50000 --max-port 50999 --allow-loopback-peers -v > "$OUT/server.log" 2>&1 &
+SRV=$!
+for i in $(seq 50); do grep -q "listening tls" "$OUT/server.log" 2>/dev/null && break; sleep 0.1; done
+timeout 60 turnutils_uclient -t -S -u u -w p -p 5349 -m 2 -n 50 -l 120 -y 127.0.0.1 > "$OUT/uclient.log" 2>&1
+STATUS=$?
+kill $SRV; wait $SRV
+tail -6 "$OUT/uclient.log"; grep -m2 "allocation Tls" "$OUT/server.log"; tail -1 "$OUT/server.log"
+[ $STATUS -eq 0 ] \
+  && grep -q "tot_send_msgs=200, tot_recv_msgs=200" "$OUT/uclient.log" \
+  && grep -q "Total lost packets 0 (" "$OUT/uclient.log" \
+  && grep -q "allocation Tls" "$OUT/server.log" \
+  && grep -q "relayed_to_peer_packets: 200," "$OUT/server.log" \
+  && grep -q "relayed_to_client_packets: 200," "$OUT/server.log"
+"#,
     },
     Case {
         name: "uclient-rest-vs-turn-server",
