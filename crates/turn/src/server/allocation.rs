@@ -154,6 +154,29 @@ impl Allocation {
 mod tests {
     use super::*;
 
+    proptest::proptest! {
+        /// Whatever the pattern of requests, a bucket never hands out more than its burst
+        /// plus its rate times the elapsed time.
+        #[test]
+        fn token_bucket_never_exceeds_burst_plus_rate(
+            per_second in 1u64..10_000,
+            burst in 1u64..10_000,
+            steps in proptest::collection::vec((0u64..50_000, 1u64..500), 1..200),
+        ) {
+            let t0 = Instant::now();
+            let mut b = TokenBucket::new(RateLimit { per_second, burst }, t0);
+            let (mut now, mut taken) = (t0, 0u64);
+            for (micros, amount) in steps {
+                now += Duration::from_micros(micros);
+                if b.take(now, amount) {
+                    taken += amount;
+                }
+                let elapsed = now.duration_since(t0).as_micros() as u64;
+                proptest::prop_assert!(taken <= burst + per_second * elapsed / 1_000_000 + 1);
+            }
+        }
+    }
+
     #[test]
     fn token_bucket_spends_burst_then_refills_at_rate() {
         let t0 = Instant::now();

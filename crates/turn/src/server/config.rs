@@ -49,7 +49,8 @@ pub struct ServerConfig {
     pub nonce_lifetime: Duration,
     /// Allocations one username may hold at once (486 beyond); 0 means no limit.
     pub user_quota: u32,
-    /// Allocations the server holds at once (486 beyond); 0 means no limit.
+    /// Allocations the server holds at once (486 beyond); 0 means no limit. The default,
+    /// 16384, keeps the tables bounded even when the relay port range is larger.
     pub total_quota: u32,
     /// Permissions one allocation may hold (508 beyond).
     pub max_permissions: usize,
@@ -90,7 +91,7 @@ impl ServerConfig {
             channel_lifetime: Duration::from_secs(600),
             nonce_lifetime: Duration::from_secs(600),
             user_quota: 0,
-            total_quota: 0,
+            total_quota: 16_384,
             max_permissions: 64,
             max_channels: 64,
             bandwidth: None,

@@ -199,6 +199,30 @@ mod tests {
         assert!(f.permits(ip("203.0.113.6")));
     }
 
+    proptest::proptest! {
+        /// An IPv4-mapped IPv6 address is judged exactly like the IPv4 address it carries.
+        #[test]
+        fn mapped_addresses_are_judged_as_ipv4(raw in proptest::prelude::any::<u32>()) {
+            let v4 = std::net::Ipv4Addr::from(raw);
+            let f = PeerFilter::default();
+            proptest::prop_assert_eq!(
+                f.permits(IpAddr::V4(v4)),
+                f.permits(IpAddr::V6(v4.to_ipv6_mapped()))
+            );
+        }
+
+        /// A prefix contains its own network address and, for lengths under 32, nothing
+        /// that differs in the first bit.
+        #[test]
+        fn prefixes_contain_their_network(raw in proptest::prelude::any::<u32>(), len in 1u8..=32) {
+            let net = std::net::Ipv4Addr::from(raw);
+            let p = IpPrefix::new(IpAddr::V4(net), len);
+            proptest::prop_assert!(p.contains(IpAddr::V4(net)));
+            let flipped = std::net::Ipv4Addr::from(raw ^ 0x8000_0000);
+            proptest::prop_assert!(!p.contains(IpAddr::V4(flipped)));
+        }
+    }
+
     #[test]
     fn prefix_edges() {
         let p: IpPrefix = "10.0.0.0/8".parse().unwrap();
