@@ -9,6 +9,7 @@ use std::process::Command;
 
 use crate::{Result, cargo, root, run};
 
+mod aiortc;
 mod chromium;
 mod mdns;
 mod turn_client;
@@ -47,6 +48,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .iter()
         .chain(mdns::CASES)
         .chain(chromium::CASES)
+        .chain(aiortc::CASES)
         .chain(turn_client::CASES)
         .chain(turn_server::CASES)
 }
@@ -56,6 +58,7 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
         .iter()
         .chain(mdns::EXAMPLES)
         .chain(chromium::EXAMPLES)
+        .chain(aiortc::EXAMPLES)
         .chain(turn_client::EXAMPLES)
         .chain(turn_server::EXAMPLES)
 }
@@ -64,6 +67,8 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
 const PYTHON_NEEDS: &[(&str, &str, &str)] = &[
     ("srtp-vs-libsrtp", "pylibsrtp", "pylibsrtp"),
     ("mdns-", "zeroconf", "zeroconf"),
+    ("aiortc-", "aiortc", "aiortc"),
+    ("strata-offers-to-aiortc", "aiortc", "aiortc"),
 ];
 
 /// One interop case.

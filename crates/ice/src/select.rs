@@ -204,7 +204,11 @@ impl Agent {
                 self.set_state(ConnectionState::Completed);
             }
             ConnectionState::Checking if self.selected.is_none() && !self.config.lite => {
-                let all_failed = !self.pairs.is_empty() && !pending;
+                // Every pair failed: not merely "no check pending", since a controlled agent
+                // whose checks succeeded waits, with nothing pending, for the peer to nominate.
+                let all_failed = !self.pairs.is_empty()
+                    && !pending
+                    && self.pairs.iter().all(|p| p.state == PairState::Failed);
                 if !all_failed {
                     self.all_failed_since = None;
                     return;

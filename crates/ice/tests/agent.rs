@@ -791,3 +791,60 @@ fn checking_fails_when_every_pair_fails() {
         assert_eq!(net.nodes[0].agent.poll_timeout(), None);
     }
 }
+
+/// A controlled agent whose checks succeeded waits for the nomination with nothing pending;
+/// with the peer's end-of-candidates already known it must not call that "every pair
+/// failed" (aiortc sends end-of-candidates in its offer and its nominating check may arrive
+/// after our own check succeeded).
+#[test]
+fn controlled_waits_for_nomination_after_end_of_candidates() {
+    use strata_stun::{
+        Attribute, Class, IntegrityKey, Message, MessageBuilder, MessageType, Method,
+    };
+    let mut now = std::time::Instant::now();
+    let mut b = agent(config(Role::Controlled), 42, now);
+    b.add_local_candidate(addr("192.0.2.2:5000")).unwrap();
+    let peer_pwd = "peerpasswordpeerpassword";
+    b.set_remote_credentials("peer", peer_pwd).unwrap();
+    b.add_remote_candidate(
+        Candidate::parse("candidate:1 1 udp 2122260223 192.0.2.1 4000 typ host").unwrap(),
+    )
+    .unwrap();
+    b.end_of_remote_candidates();
+    let mut answered = false;
+    for _ in 0..200 {
+        while let Some(t) = b.poll_transmit() {
+            let m = Message::new_checked(&t.data[..]).unwrap();
+            if m.class() == Class::Request && !answered {
+                // The peer answers our check (but does not nominate yet).
+                let mut r = MessageBuilder::new(
+                    MessageType::new(Method::BINDING, Class::SuccessResponse),
+                    m.transaction_id(),
+                );
+                r.add(&Attribute::XorMappedAddress(t.source)).unwrap();
+                r.add_message_integrity(&IntegrityKey::short_term(peer_pwd).unwrap())
+                    .unwrap();
+                r.add_fingerprint().unwrap();
+                let bytes = r.finish();
+                let _ = b.handle_packet(
+                    now,
+                    strata_ice::Input {
+                        source: t.destination,
+                        destination: t.source,
+                        via: None,
+                        data: &bytes,
+                    },
+                );
+                answered = true;
+            }
+        }
+        now += Duration::from_millis(10);
+        b.handle_timeout(now);
+    }
+    assert!(answered);
+    assert_ne!(
+        b.connection_state(),
+        ConnectionState::Failed,
+        "a succeeded pair awaiting nomination is not a failure"
+    );
+}
