@@ -23,7 +23,7 @@ use strata_ice::{
     Input, Received, Role,
 };
 use strata_sctp::Association;
-use strata_sctp::association::Config as SctpConfig;
+use strata_sctp::association::{Config as SctpConfig, RemoteMaxMessageSize};
 use strata_sctp::datachannel::{ChannelConfig, ChannelEvent, DataChannels, DtlsRole, Reliability};
 use strata_sdp::{SdpType, SessionDescriptionInit};
 use strata_stun::{OsRng, Rng};
@@ -89,6 +89,8 @@ pub struct Rtc {
     state: PeerConnectionState,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    /// One SCTP packet on its way into DTLS.
+    scratch: Vec<u8>,
 }
 
 impl std::fmt::Debug for Rtc {
@@ -167,6 +169,7 @@ impl Rtc {
             state: PeerConnectionState::New,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            scratch: Vec::new(),
         })
     }
 
@@ -831,15 +834,22 @@ impl Rtc {
             remote_port: remote.sctp_port,
             mtu: self.config.mtu.saturating_sub(DTLS_OVERHEAD),
             max_message_size: self.config.max_message_size,
+            // RFC 9653: skip CRC32c over DTLS when the peer accepts it (negotiated in INIT).
+            zero_checksum: true,
             ..SctpConfig::default()
         };
+        self.scratch = vec![0; config.mtu];
         let mut assoc = Association::new(config, now);
         // Both sides may start (RFC 9260 section 5.2.1 handles the collision); the DTLS
         // client does, as browsers expect an INIT from either side.
         if role == DtlsRole::Client {
             let _ = assoc.connect(now);
         }
-        self.data = Some(DataChannels::new(assoc, role));
+        let mut data = DataChannels::new(assoc, role);
+        data.set_remote_max_message_size(RemoteMaxMessageSize::from_sdp(
+            remote.max_message_size.map(|m| m as u64),
+        ));
+        self.data = Some(data);
     }
 
     fn open_channel(&mut self, now: Instant, id: ChannelId) -> Result<(), Error> {
@@ -910,9 +920,9 @@ impl Rtc {
             }
             // SCTP -> DTLS.
             if let (Some(data), Some(dtls)) = (&mut self.data, &mut self.dtls) {
-                while let Some(p) = data.poll_transmit() {
+                while let Some(n) = data.poll_transmit_into(&mut self.scratch) {
                     moved = true;
-                    if dtls.send(&p).is_err() {
+                    if dtls.send(&self.scratch[..n]).is_err() {
                         break;
                     }
                 }
