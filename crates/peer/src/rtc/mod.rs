@@ -1,0 +1,423 @@
+//! The sans-IO peer connection core: JSEP signaling (RFC 8829) driving one ICE agent
+//! (RFC 8445), one DTLS endpoint (RFC 6347, roles per RFC 8842) and one SCTP association with
+//! its data channels (RFC 8831, RFC 8832, RFC 8261), all on one bundled transport.
+//!
+//! Inbound datagrams go to the ICE agent first; what it hands back as data is demultiplexed
+//! by its first byte (RFC 7983 section 7): 20..=63 is DTLS. DTLS application data is SCTP.
+//! Outbound SCTP packets are sealed by DTLS and sent on ICE's selected pair.
+//!
+//! The caller owns sockets and time: after any call that changes state, drain
+//! [`Rtc::poll_transmit`] and [`Rtc::poll_event`] until empty, then call
+//! [`Rtc::handle_timeout`] at [`Rtc::poll_timeout`].
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Instant;
+
+use strata_dtls::crypto::cert::{Certificate, Fingerprint, FingerprintAlgorithm};
+use strata_dtls::endpoint::{Config as DtlsConfig, Endpoint, Event as DtlsEvent};
+use strata_ice::mdns::{MDNS_V4, Querier, QuerierConfig, QuerierEvent};
+use strata_ice::{
+    Agent, AgentConfig, Candidate, ConnectionState as IceState, Event as IceEvent, GatheringState,
+    Input, Received, Role,
+};
+use strata_sctp::Association;
+use strata_sctp::association::{Config as SctpConfig, RemoteMaxMessageSize};
+use strata_sctp::datachannel::{ChannelConfig, ChannelEvent, DataChannels, DtlsRole, Reliability};
+use strata_sdp::{SdpType, SessionDescriptionInit};
+use strata_stun::{OsRng, Rng};
+
+use crate::channel::{ChannelId, ChannelInfo, ChannelState, DataChannelInit};
+use crate::config::RtcConfig;
+use crate::sdp::{LocalParams, RemoteParams, Setup, read_description, write_description};
+use crate::{Error, Event, PeerConnectionState, SignalingState, Transmit};
+
+mod channels;
+mod jsep;
+mod transport;
+
+/// RFC 8841 section 6.1: without `a=max-message-size` assume 64 KiB.
+const DEFAULT_REMOTE_MAX_MESSAGE_SIZE: usize = 65_536;
+
+#[derive(Debug)]
+struct Channel {
+    label: String,
+    init: DataChannelInit,
+    stream: Option<u16>,
+    state: ChannelState,
+}
+
+/// One peer connection, sans-IO: JSEP signaling driving ICE, DTLS and SCTP on one bundled
+/// transport.
+///
+/// Inbound datagrams go to the ICE agent first; what it hands back is demultiplexed by its
+/// first byte (RFC 7983): 20..=63 is DTLS, whose application data is SCTP. After any call
+/// that changes state, drain [`Rtc::poll_transmit`] and [`Rtc::poll_event`] until empty,
+/// then call [`Rtc::handle_timeout`] at [`Rtc::poll_timeout`].
+pub struct Rtc {
+    config: RtcConfig,
+    certificate: Arc<Certificate>,
+    fingerprint: Fingerprint,
+    rng: Box<dyn Rng + Send>,
+    /// Whether `rng` is the OS CSPRNG (then the agent gets one too).
+    os_rng: bool,
+    session_id: u64,
+    session_version: u64,
+    signaling: SignalingState,
+    ufrag: String,
+    pwd: String,
+    mid: String,
+    last_offer: Option<String>,
+    last_answer: Option<String>,
+    local_description: Option<SessionDescriptionInit>,
+    remote_description: Option<SessionDescriptionInit>,
+    remote: Option<RemoteParams>,
+    local_setup: Option<Setup>,
+    agent: Option<Agent>,
+    local_addresses: Vec<SocketAddr>,
+    local_candidates: Vec<Candidate>,
+    gathering_complete: bool,
+    querier: Querier,
+    dtls: Option<Endpoint>,
+    dtls_role: Option<DtlsRole>,
+    dtls_connected: bool,
+    early_dtls: VecDeque<Vec<u8>>,
+    data: Option<DataChannels>,
+    sctp_connected: bool,
+    channels: BTreeMap<ChannelId, Channel>,
+    by_stream: HashMap<u16, ChannelId>,
+    next_channel: u32,
+    negotiation_needed: bool,
+    ice_state: IceState,
+    state: PeerConnectionState,
+    transmits: VecDeque<Transmit>,
+    events: VecDeque<Event>,
+    /// One SCTP packet on its way into DTLS.
+    scratch: Vec<u8>,
+}
+
+impl std::fmt::Debug for Rtc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rtc")
+            .field("signaling", &self.signaling)
+            .field("state", &self.state)
+            .field("ice_state", &self.ice_state)
+            .field("channels", &self.channels.len())
+            .field("dtls", &self.dtls.as_ref().map(Endpoint::stats))
+            .field("sctp", &self.data.as_ref().map(|d| d.association().stats()))
+            .finish_non_exhaustive()
+    }
+}
+
+impl Rtc {
+    /// A peer connection drawing secrets from the operating system's CSPRNG.
+    pub fn new(config: RtcConfig) -> Result<Rtc, Error> {
+        let mut rtc = Rtc::with_rng(config, Box::new(OsRng::default()))?;
+        rtc.os_rng = true;
+        Ok(rtc)
+    }
+
+    /// A peer connection drawing ICE credentials, ids and session ids from `rng` (tests pass
+    /// a seeded generator).
+    pub fn with_rng(config: RtcConfig, mut rng: Box<dyn Rng + Send>) -> Result<Rtc, Error> {
+        let certificate = match &config.certificate {
+            Some(c) => c.clone(),
+            None => Arc::new(
+                Certificate::generate("strata", &ring::rand::SystemRandom::new())
+                    .map_err(|e| Error::Certificate(e.to_string()))?,
+            ),
+        };
+        let fingerprint = certificate.fingerprint(FingerprintAlgorithm::Sha256);
+        let mut id = [0u8; 8];
+        rng.fill(&mut id);
+        let (ufrag, pwd) = ice_credentials(rng.as_mut());
+        Ok(Rtc {
+            querier: Querier::new(QuerierConfig {
+                ask_aaaa: false,
+                ..QuerierConfig::default()
+            }),
+            config,
+            certificate,
+            fingerprint,
+            rng,
+            os_rng: false,
+            // Positive 63-bit, as RFC 8866 section 5.2 suggests.
+            session_id: u64::from_be_bytes(id) >> 1,
+            session_version: 1,
+            signaling: SignalingState::Stable,
+            ufrag,
+            pwd,
+            mid: "0".to_owned(),
+            last_offer: None,
+            last_answer: None,
+            local_description: None,
+            remote_description: None,
+            remote: None,
+            local_setup: None,
+            agent: None,
+            local_addresses: Vec::new(),
+            local_candidates: Vec::new(),
+            gathering_complete: false,
+            dtls: None,
+            dtls_role: None,
+            dtls_connected: false,
+            early_dtls: VecDeque::new(),
+            data: None,
+            sctp_connected: false,
+            channels: BTreeMap::new(),
+            by_stream: HashMap::new(),
+            next_channel: 0,
+            negotiation_needed: false,
+            ice_state: IceState::New,
+            state: PeerConnectionState::New,
+            transmits: VecDeque::new(),
+            events: VecDeque::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    /// The local DTLS certificate's SHA-256 fingerprint.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        &self.fingerprint
+    }
+
+    /// The signaling state.
+    pub fn signaling_state(&self) -> SignalingState {
+        self.signaling
+    }
+
+    /// The peer connection state.
+    pub fn connection_state(&self) -> PeerConnectionState {
+        self.state
+    }
+
+    /// The ICE connection state.
+    pub fn ice_connection_state(&self) -> IceState {
+        self.ice_state
+    }
+
+    /// The applied local description (W3C `localDescription`), with the candidates gathered
+    /// so far.
+    pub fn local_description(&self) -> Option<SessionDescriptionInit> {
+        let d = self.local_description.as_ref()?;
+        Some(SessionDescriptionInit::new(
+            d.sdp_type,
+            self.write_local(d.sdp_type == SdpType::Offer),
+        ))
+    }
+
+    /// The applied remote description.
+    pub fn remote_description(&self) -> Option<&SessionDescriptionInit> {
+        self.remote_description.as_ref()
+    }
+
+    /// Whether ICE gathering is complete (the local description then carries every
+    /// candidate and end-of-candidates).
+    pub fn is_gathering_complete(&self) -> bool {
+        self.gathering_complete
+    }
+
+    /// The ICE agent, once a description is applied (for stats and tuning).
+    pub fn ice_agent(&self) -> Option<&Agent> {
+        self.agent.as_ref()
+    }
+
+    /// Adds a local address the caller's socket is bound to (a specific address, not
+    /// 0.0.0.0): it becomes a host candidate when gathering starts.
+    pub fn add_local_address(&mut self, addr: SocketAddr) {
+        if !self.local_addresses.contains(&addr) {
+            self.local_addresses.push(addr);
+            if let Some(agent) = &mut self.agent
+                && let Ok(c) = agent.add_local_candidate(addr)
+            {
+                self.local_candidates.push(c);
+            }
+        }
+    }
+
+    /// `close`: stops everything; no more events but the state changes.
+    pub fn close(&mut self, now: Instant) {
+        if self.signaling == SignalingState::Closed {
+            return;
+        }
+        if let Some(d) = &mut self.dtls {
+            d.close();
+        }
+        // Let the close_notify out before ICE stops.
+        self.pump(now);
+        if let Some(a) = &mut self.agent {
+            a.close();
+        }
+        for c in self.channels.values_mut() {
+            c.state = ChannelState::Closed;
+        }
+        self.signaling = SignalingState::Closed;
+        self.set_state(PeerConnectionState::Closed);
+    }
+
+    /// Feeds a datagram that arrived on `destination` (one of our local addresses) from
+    /// `source`.
+    pub fn handle_packet(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) {
+        let Some(agent) = &mut self.agent else {
+            return;
+        };
+        let received = agent.handle_packet(
+            now,
+            Input {
+                source,
+                destination,
+                via: None,
+                data,
+            },
+        );
+        if let Received::Data(bytes) = received {
+            // RFC 7983: 20..=63 is DTLS; RTP/RTCP (128..=191) waits for the media work.
+            if let Some(&first) = bytes.first()
+                && (20..=63).contains(&first)
+            {
+                match &mut self.dtls {
+                    Some(d) => {
+                        if d.handle_packet(now, bytes).is_err() {
+                            self.fail();
+                        }
+                    }
+                    None => {
+                        if self.early_dtls.len() < self.config.max_early_dtls {
+                            self.early_dtls.push_back(bytes.to_vec());
+                        }
+                    }
+                }
+            }
+        }
+        self.pump(now);
+    }
+
+    /// Feeds a packet from the mDNS socket (responses to our `.local` queries).
+    pub fn handle_mdns(&mut self, now: Instant, data: &[u8]) {
+        self.querier.handle_packet(now, data);
+        self.pump(now);
+    }
+
+    /// A timer fired.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if let Some(a) = &mut self.agent {
+            a.handle_timeout(now);
+        }
+        self.querier.handle_timeout(now);
+        if let Some(d) = &mut self.dtls
+            && d.handle_timeout(now).is_err()
+        {
+            self.fail();
+        }
+        if let Some(d) = &mut self.data {
+            d.handle_timeout(now);
+        }
+        self.pump(now);
+    }
+
+    /// The next datagram to send.
+    pub fn poll_transmit(&mut self) -> Option<Transmit> {
+        self.transmits.pop_front()
+    }
+
+    /// The next event.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When to call [`Rtc::handle_timeout`] next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [
+            self.agent.as_ref().and_then(Agent::poll_timeout),
+            self.querier.poll_timeout(),
+            self.dtls.as_ref().and_then(Endpoint::poll_timeout),
+            self.data.as_ref().and_then(DataChannels::poll_timeout),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    // ---- internals ----
+}
+
+/// W3C `setLocalDescription`: the description must be the one created (or empty, meaning
+/// that one); munged SDP is refused (`InvalidModificationError`).
+fn check_unmodified(given: &str, created: Option<&str>) -> Result<(), Error> {
+    if given.is_empty() || Some(given) == created {
+        Ok(())
+    } else {
+        Err(Error::BadDescription(
+            "a local description must be the one createOffer/createAnswer returned".into(),
+        ))
+    }
+}
+
+/// Bytes DTLS adds to an SCTP packet: record header 13, explicit nonce 8, GCM tag 16.
+const DTLS_OVERHEAD: usize = 13 + 8 + 16;
+
+/// ICE credentials (RFC 8445 section 5.3: ufrag >= 24 bits, pwd >= 128 bits of randomness),
+/// ice-chars only.
+fn ice_credentials(rng: &mut dyn Rng) -> (String, String) {
+    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut pick = |n: usize| {
+        let mut b = vec![0u8; n];
+        rng.fill(&mut b);
+        b.iter()
+            .map(|x| char::from(CHARS[usize::from(x & 63)]))
+            .collect::<String>()
+    };
+    (pick(8), pick(24))
+}
+
+/// A deterministic stream for the agent of an [`Rtc::with_rng`] connection (tests), seeded
+/// from the caller's generator; [`Rtc::new`] gives the agent the OS CSPRNG instead.
+struct SeededRng {
+    state: u64,
+    key: [u8; 32],
+    counter: u64,
+}
+
+impl SeededRng {
+    fn new(key: [u8; 32]) -> SeededRng {
+        SeededRng {
+            state: u64::from_le_bytes([
+                key[0], key[1], key[2], key[3], key[4], key[5], key[6], key[7],
+            ]),
+            key,
+            counter: 0,
+        }
+    }
+}
+
+impl Rng for SeededRng {
+    fn fill(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            self.counter = self.counter.wrapping_add(1);
+            let mut z = self
+                .state
+                .wrapping_add(self.counter.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            z ^= z >> 31;
+            z ^= u64::from_le_bytes([
+                self.key[8],
+                self.key[9],
+                self.key[10],
+                self.key[11],
+                self.key[12],
+                self.key[13],
+                self.key[14],
+                self.key[15],
+            ]);
+            chunk.copy_from_slice(&z.to_le_bytes()[..chunk.len()]);
+        }
+    }
+}
