@@ -28,4 +28,11 @@ pub(super) const CASES: &[Case] = &[
         disabled: None,
         script: r#"sh "$ROOT/xtask/interop/chromium_echo.sh" raw-ip"#,
     },
+    Case {
+        name: "chromium-answers-strata",
+        about: "our peer offers a data channel, Chromium answers (mDNS candidates) and echoes 100 text + 10 binary messages in order",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/chromium_echo.sh" answerer"#,
+    },
 ];

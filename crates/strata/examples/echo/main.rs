@@ -9,6 +9,8 @@
 //!   (`GET /?auto` runs the interop suite and logs `STRATA-RESULT` lines to the console);
 //! - `POST /offer` with an SDP offer (`application/sdp`, non-trickle) answers `201` with the
 //!   SDP answer, all candidates gathered; a malformed offer gets `400` and one line of reason.
+//! - `POST /strata-offer` and `POST /strata-answer/N` run the other direction: our peer offers,
+//!   the browser answers and echoes (`GET /?answerer` does that from the page).
 //! - Every channel the remote opens is echoed (same channel, same type, in order on ordered
 //!   channels); negotiated channel 42 exists on every connection and is echoed too.
 //!   Connections are independent; at most `--max-connections` (default 1000) at once.
@@ -31,6 +33,8 @@ use strata::peer::{
 };
 use tokio::net::TcpListener;
 
+mod offerer;
+
 const PAGE: &str = include_str!("page.html");
 /// The largest offer accepted.
 const MAX_OFFER: usize = 64 * 1024;
@@ -40,6 +44,7 @@ struct Server {
     no_mdns: bool,
     live: AtomicUsize,
     max: usize,
+    pending: offerer::Pending,
 }
 
 #[tokio::main]
@@ -65,6 +70,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         no_mdns,
         live: AtomicUsize::new(0),
         max,
+        pending: offerer::Pending::default(),
     });
     let listener = TcpListener::bind(http).await?;
     println!("echo peer listening on http://{}", listener.local_addr()?);
@@ -126,6 +132,50 @@ async fn handle(
                     let line = reason.replace(['\r', '\n'], " ");
                     reply(StatusCode::BAD_REQUEST, "text/plain", format!("{line}\n"))
                 }
+            }
+        }
+        (&Method::POST, "/strata-offer") => {
+            let config = Configuration {
+                local_addresses: server.local_ips.clone(),
+                disable_mdns: server.no_mdns,
+                ..Configuration::default()
+            };
+            match server.pending.offer(config).await {
+                Ok((n, sdp)) => {
+                    let mut r = reply(StatusCode::CREATED, "application/sdp", sdp);
+                    if let Ok(v) = format!("/strata-answer/{n}").parse() {
+                        r.headers_mut().insert(hyper::header::LOCATION, v);
+                    }
+                    r
+                }
+                Err(e) => reply(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "text/plain",
+                    format!("{e}\n"),
+                ),
+            }
+        }
+        (&Method::POST, path) if path.starts_with("/strata-answer/") => {
+            let Ok(n) = path["/strata-answer/".len()..].parse::<u64>() else {
+                return Ok(reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"));
+            };
+            let body = match Limited::new(req.into_body(), MAX_OFFER).collect().await {
+                Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
+                Err(e) => {
+                    return Ok(reply(
+                        StatusCode::BAD_REQUEST,
+                        "text/plain",
+                        format!("cannot read the answer: {e}\n"),
+                    ));
+                }
+            };
+            match server.pending.answer(n, body).await {
+                Ok(result) => reply(StatusCode::OK, "text/plain", format!("{result}\n")),
+                Err(e) => reply(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "text/plain",
+                    format!("{e}\n"),
+                ),
             }
         }
         _ => reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
