@@ -144,8 +144,7 @@ impl PeerConnection {
         }
         let mut sockets = Vec::new();
         for ip in ips {
-            let socket = UdpSocket::bind(SocketAddr::new(ip, 0))
-                .await
+            let socket = data_socket(SocketAddr::new(ip, 0))
                 .map_err(|e| Error::Io(format!("bind {ip}: {e}")))?;
             let local = socket.local_addr().map_err(|e| Error::Io(e.to_string()))?;
             rtc.add_local_address(local);
@@ -344,6 +343,20 @@ async fn resolve_ice_url(url: &str) -> Result<Vec<SocketAddr>, Error> {
         .map_err(|e| Error::BadConfiguration(format!("{url}: {e}")))?
         .collect();
     Ok(addrs)
+}
+
+/// Socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max): bursts of
+/// a fast SCTP sender must not overflow the receive buffer, which costs a retransmission.
+const SOCKET_BUFFER: usize = 4 << 20;
+
+fn data_socket(addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    let s = Socket::new(Domain::for_address(addr), Type::DGRAM, Some(Protocol::UDP))?;
+    // Best effort: a smaller buffer still works.
+    let _ = s.set_recv_buffer_size(SOCKET_BUFFER);
+    let _ = s.set_send_buffer_size(SOCKET_BUFFER);
+    s.set_nonblocking(true)?;
+    s.bind(&addr.into())?;
+    UdpSocket::from_std(s.into())
 }
 
 fn mdns_socket() -> std::io::Result<Arc<UdpSocket>> {
