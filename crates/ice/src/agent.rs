@@ -395,15 +395,24 @@ impl Agent {
     /// ICE restart (RFC 8445 §9): new local credentials, a new check list once the peer's new
     /// credentials arrive; data keeps flowing on the old selected pair until a new one is
     /// selected. Local candidates are kept and reported again for signalling.
-    pub fn restart(&mut self, _now: Instant) {
+    pub fn restart(&mut self, now: Instant) {
+        let ufrag = random_ice_string(self.rng.as_mut(), 8);
+        let pwd = random_ice_string(self.rng.as_mut(), 24);
+        // Random ice-chars of the right lengths always pass the credential check.
+        let _ = self.restart_with(now, &ufrag, &pwd);
+    }
+
+    /// [`Agent::restart`] with local credentials the caller chose (JSEP generates them when it
+    /// writes the offer, before the restart is applied).
+    pub fn restart_with(&mut self, _now: Instant, ufrag: &str, pwd: &str) -> Result<(), Error> {
         if self.state == ConnectionState::Closed {
-            return;
+            return Err(Error::Closed);
         }
-        self.local_ufrag = random_ice_string(self.rng.as_mut(), 8);
-        self.local_pwd = random_ice_string(self.rng.as_mut(), 24);
-        if let Ok(k) = IntegrityKey::short_term(&self.local_pwd) {
-            self.local_key = k;
-        }
+        check_credential(ufrag, 256)?;
+        check_credential(pwd, 256)?;
+        self.local_key = IntegrityKey::short_term(pwd).map_err(|_| Error::BadCredentials)?;
+        self.local_ufrag = ufrag.to_owned();
+        self.local_pwd = pwd.to_owned();
         self.reset_check_list();
         self.remote_ufrag = None;
         self.remote_key = None;
@@ -419,6 +428,7 @@ impl Agent {
             self.events.push_back(Event::LocalCandidate(c));
         }
         self.check_gathering_complete();
+        Ok(())
     }
 
     /// Start the check list over, keeping the old selected pair's path for data.

@@ -81,6 +81,7 @@ enum Command {
     SetLowThreshold(ChannelId, usize),
     CloseChannel(ChannelId, oneshot::Sender<Result<(), Error>>),
     SelectedPair(oneshot::Sender<Option<(String, String)>>),
+    RestartIce,
     Close(oneshot::Sender<()>),
 }
 
@@ -252,6 +253,12 @@ impl PeerConnection {
             .await
             .ok()
             .flatten()
+    }
+
+    /// `restartIce`: the next offer carries new ICE credentials ([`Event::NegotiationNeeded`]
+    /// follows); data keeps flowing on the current pair meanwhile.
+    pub async fn restart_ice(&self) {
+        let _ = self.commands.send(Command::RestartIce).await;
     }
 
     /// `close`.
@@ -534,6 +541,7 @@ fn handle_command(rtc: &mut Rtc, c: Command) -> bool {
                 .map(|(l, r)| (l.to_string(), r.to_string()));
             let _ = tx.send(pair);
         }
+        Command::RestartIce => rtc.restart_ice(),
         Command::Close(tx) => {
             rtc.close(now);
             let _ = tx.send(());

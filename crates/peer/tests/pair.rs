@@ -441,3 +441,61 @@ fn channel_close_reaches_both_sides() {
     assert_eq!(net.a.channel(ch).unwrap().state, ChannelState::Closed);
     assert!(net.a.send(net.now, ch, b"x", false).is_err());
 }
+
+fn ice_ufrag(sdp: &str) -> String {
+    sdp.lines()
+        .find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn ice_restart_renegotiates_and_keeps_data_flowing() {
+    let mut net = Net::new(13, 0);
+    let ch = net
+        .a
+        .create_data_channel(net.now, "r", DataChannelInit::default())
+        .unwrap();
+    net.negotiate();
+    net.open(ch);
+    let old_a = ice_ufrag(&net.a.local_description().unwrap().sdp);
+    let old_b = ice_ufrag(&net.b.local_description().unwrap().sdp);
+    net.a_events.clear();
+    net.a.restart_ice();
+    assert_eq!(net.a.poll_event(), Some(Event::NegotiationNeeded));
+    // Data sent while the restart is negotiated still arrives.
+    net.a.send(net.now, ch, b"before", false).unwrap();
+    net.negotiate();
+    let new_a = ice_ufrag(&net.a.local_description().unwrap().sdp);
+    let new_b = ice_ufrag(&net.b.local_description().unwrap().sdp);
+    assert_ne!(old_a, new_a, "the offerer has new credentials");
+    assert_ne!(
+        old_b, new_b,
+        "the answerer restarts with new credentials too"
+    );
+    let checks_before = net.a.ice_agent().unwrap().stats().checks_sent;
+    net.a.send(net.now, ch, b"during", false).unwrap();
+    // Let the new checks run (ICE stays connected on the old pair meanwhile).
+    let until = net.now + Duration::from_secs(2);
+    net.run_until(Duration::from_secs(5), |n| n.now >= until);
+    assert!(
+        net.a.ice_agent().unwrap().stats().checks_sent > checks_before,
+        "the restart ran new connectivity checks"
+    );
+    let selected = net.a.ice_agent().unwrap().selected_pair().is_some();
+    assert!(selected, "a pair is selected after the restart");
+    net.a.send(net.now, ch, b"after", false).unwrap();
+    net.run_until(Duration::from_secs(5), |n| {
+        n.b_events
+            .iter()
+            .filter(|e| matches!(e, Event::ChannelMessage { .. }))
+            .count()
+            == 3
+    });
+    let texts: Vec<Vec<u8>> = net.take_messages_b().into_iter().map(|m| m.1).collect();
+    assert_eq!(
+        texts,
+        [b"before".to_vec(), b"during".to_vec(), b"after".to_vec()]
+    );
+    assert_eq!(net.a.connection_state(), PeerConnectionState::Connected);
+}

@@ -11,6 +11,10 @@ impl Rtc {
             SignalingState::Stable | SignalingState::HaveLocalOffer => {}
             s => return Err(Error::InvalidState(s)),
         }
+        if self.local_description.is_some() {
+            // RFC 8866 section 5.2: a changed description gets a higher version.
+            self.session_version += 1;
+        }
         let text = self.write_with(Setup::ActPass, true);
         self.last_offer = Some(text.clone());
         Ok(SessionDescriptionInit::new(SdpType::Offer, text))
@@ -52,6 +56,10 @@ impl Rtc {
                 check_unmodified(&desc.sdp, self.last_offer.as_deref())?;
                 self.local_setup = Some(Setup::ActPass);
                 self.ensure_agent(now, Role::Controlling)?;
+                if self.ice_restart {
+                    self.ice_restart = false;
+                    self.restart_agent(now)?;
+                }
                 self.local_description = Some(SessionDescriptionInit::new(SdpType::Offer, ""));
                 self.negotiation_needed = false;
                 self.set_signaling(SignalingState::HaveLocalOffer);
@@ -127,6 +135,19 @@ impl Rtc {
                 }
                 let params = read_description(&desc.sdp)?;
                 self.mid = params.mid.clone();
+                // RFC 8445 section 9 / RFC 8829 section 5.10: new remote credentials restart
+                // ICE, and our side restarts with new credentials of its own.
+                let remote_restart = self.agent.is_some()
+                    && self
+                        .remote
+                        .as_ref()
+                        .is_some_and(|r| r.ufrag != params.ufrag);
+                if remote_restart {
+                    let (u, p) = ice_credentials(self.rng.as_mut());
+                    self.ufrag = u;
+                    self.pwd = p;
+                    self.restart_agent(now)?;
+                }
                 self.ensure_agent(now, Role::Controlled)?;
                 self.apply_remote(now, params)?;
                 self.last_answer = None;
@@ -297,6 +318,34 @@ impl Rtc {
         }
         self.remote = Some(params);
         self.pump(now);
+        Ok(())
+    }
+
+    /// `restartIce`: the next offer carries new ICE credentials; media keeps flowing on the
+    /// current pair until the new checks select one. Raises [`Event::NegotiationNeeded`].
+    pub fn restart_ice(&mut self) {
+        if self.agent.is_none() || self.signaling == SignalingState::Closed {
+            return;
+        }
+        self.ice_restart = true;
+        let (u, p) = ice_credentials(self.rng.as_mut());
+        self.ufrag = u;
+        self.pwd = p;
+        if !self.negotiation_needed {
+            self.negotiation_needed = true;
+            self.events.push_back(Event::NegotiationNeeded);
+        }
+    }
+
+    /// Restarts the agent with `self.ufrag` / `self.pwd`.
+    pub(super) fn restart_agent(&mut self, now: Instant) -> Result<(), Error> {
+        if let Some(agent) = &mut self.agent {
+            agent
+                .restart_with(now, &self.ufrag, &self.pwd)
+                .map_err(|e| Error::BadDescription(e.to_string()))?;
+            self.gathering_complete = false;
+            self.local_candidates.clear();
+        }
         Ok(())
     }
 }

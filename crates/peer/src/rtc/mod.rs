@@ -89,6 +89,8 @@ pub struct Rtc {
     by_stream: HashMap<u16, ChannelId>,
     next_channel: u32,
     negotiation_needed: bool,
+    /// `restart_ice` was called: the next applied offer restarts the agent.
+    ice_restart: bool,
     ice_state: IceState,
     state: PeerConnectionState,
     transmits: VecDeque<Transmit>,
@@ -169,6 +171,7 @@ impl Rtc {
             by_stream: HashMap::new(),
             next_channel: 0,
             negotiation_needed: false,
+            ice_restart: false,
             ice_state: IceState::New,
             state: PeerConnectionState::New,
             transmits: VecDeque::new(),
