@@ -6,6 +6,10 @@
 # default one); the route points at the namespace's own veth, so nothing can leave.
 MODE=$1
 ip route add default dev t0
+iptables -A OUTPUT -o lo -j ACCEPT
+iptables -A OUTPUT -d 10.99.0.0/16 -j ACCEPT
+iptables -A OUTPUT -d 224.0.0.0/4 -j ACCEPT
+iptables -A OUTPUT -j DROP
 FLAGS=""
 PAGE="?auto"
 WANT="STRATA-DONE pass=8 fail=0"

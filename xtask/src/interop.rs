@@ -281,6 +281,7 @@ pub(crate) fn main(args: &[String]) -> Result {
         ("unshare", "util-linux"),
         ("openssl", "openssl"),
         ("chromium", "chromium"),
+        ("iptables", "iptables"),
     ])?;
     for (prefix, module, package) in PYTHON_NEEDS {
         let wanted = all_cases().any(|c| {
