@@ -64,7 +64,8 @@ pub enum Transport {
 }
 
 impl Transport {
-    fn as_str(&self) -> &str {
+    /// The SDP token (`udp`, `tcp`, or the unknown one as written).
+    pub fn as_str(&self) -> &str {
         match self {
             Transport::Udp => "udp",
             Transport::Tcp => "tcp",
@@ -89,7 +90,8 @@ pub enum CandidateType {
 }
 
 impl CandidateType {
-    fn as_str(&self) -> &str {
+    /// The SDP token (`host`, `srflx`, `prflx`, `relay`, or the unknown one as written).
+    pub fn as_str(&self) -> &str {
         match self {
             CandidateType::Host => "host",
             CandidateType::ServerReflexive => "srflx",

@@ -7,6 +7,7 @@ mod config;
 mod pc;
 mod rtc;
 mod sdp;
+pub mod stats;
 
 pub use channel::{ChannelId, ChannelInfo, ChannelState, DataChannelInit};
 pub use config::RtcConfig;

@@ -82,6 +82,7 @@ enum Command {
     CloseChannel(ChannelId, oneshot::Sender<Result<(), Error>>),
     SelectedPair(oneshot::Sender<Option<(String, String)>>),
     RestartIce,
+    Stats(oneshot::Sender<Vec<crate::stats::Stats>>),
     Close(oneshot::Sender<()>),
 }
 
@@ -253,6 +254,13 @@ impl PeerConnection {
             .await
             .ok()
             .flatten()
+    }
+
+    /// `getStats`: W3C-shaped entries (see [`crate::stats`]).
+    pub async fn get_stats(&self) -> Vec<crate::stats::Stats> {
+        ask(&self.commands, Command::Stats)
+            .await
+            .unwrap_or_default()
     }
 
     /// `restartIce`: the next offer carries new ICE credentials ([`Event::NegotiationNeeded`]
@@ -542,6 +550,9 @@ fn handle_command(rtc: &mut Rtc, c: Command) -> bool {
             let _ = tx.send(pair);
         }
         Command::RestartIce => rtc.restart_ice(),
+        Command::Stats(tx) => {
+            let _ = tx.send(rtc.stats());
+        }
         Command::Close(tx) => {
             rtc.close(now);
             let _ = tx.send(());

@@ -499,3 +499,67 @@ fn ice_restart_renegotiates_and_keeps_data_flowing() {
     );
     assert_eq!(net.a.connection_state(), PeerConnectionState::Connected);
 }
+
+#[test]
+fn get_stats_reports_the_w3c_entries() {
+    use strata_peer::stats::Stats;
+    let mut net = Net::new(17, 0);
+    let ch = net
+        .a
+        .create_data_channel(net.now, "stats", DataChannelInit::default())
+        .unwrap();
+    net.negotiate();
+    net.open(ch);
+    for _ in 0..3 {
+        net.a.send(net.now, ch, b"12345", true).unwrap();
+    }
+    net.run_until(Duration::from_secs(5), |n| {
+        n.b_events
+            .iter()
+            .filter(|e| matches!(e, Event::ChannelMessage { .. }))
+            .count()
+            == 3
+    });
+    let stats = net.a.stats();
+    let transport = stats
+        .iter()
+        .find_map(|s| match s {
+            Stats::Transport(t) => Some(t.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(transport.bytes_sent > 0 && transport.packets_received > 0);
+    assert_eq!(transport.dtls_state, "connected");
+    assert_eq!(transport.dtls_role, "server");
+    assert_eq!(transport.ice_role, "controlling");
+    let pair_id = transport.selected_candidate_pair_id.clone().unwrap();
+    assert!(
+        stats
+            .iter()
+            .any(|s| matches!(s, Stats::CandidatePair(p) if p.id == pair_id))
+    );
+    let dc = stats
+        .iter()
+        .find_map(|s| match s {
+            Stats::DataChannel(d) => Some(d.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((dc.label.as_str(), dc.state), ("stats", "open"));
+    assert_eq!((dc.messages_sent, dc.bytes_sent), (3, 15));
+    let json = serde_json::to_string(&stats).unwrap();
+    assert!(json.contains(r#""type":"candidate-pair""#), "{json}");
+    assert!(json.contains(r#""type":"local-candidate""#));
+    assert!(json.contains(r#""dataChannelIdentifier":"#));
+    // The receiving side counted the messages.
+    let received: u64 = net
+        .b
+        .stats()
+        .iter()
+        .filter_map(|s| match s {
+            Stats::DataChannel(d) => Some(d.messages_received),
+            _ => None,
+        })
+        .sum();
+    assert_eq!(received, 3);
+}

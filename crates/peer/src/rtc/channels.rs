@@ -30,6 +30,7 @@ impl Rtc {
                 label: label.to_owned(),
                 init,
                 stream: None,
+                counters: ChannelCounters::default(),
                 state: ChannelState::Connecting,
             },
         );
@@ -106,6 +107,10 @@ impl Rtc {
         let d = self.data.as_mut().ok_or(Error::NoSuchChannel(id))?;
         d.send(now, stream, data, binary)
             .map_err(|e| Error::Channel(e.to_string()))?;
+        if let Some(c) = self.channels.get_mut(&id) {
+            c.counters.messages_sent += 1;
+            c.counters.bytes_sent += data.len() as u64;
+        }
         self.pump(now);
         Ok(())
     }
@@ -122,6 +127,7 @@ impl Rtc {
             }
             _ => {
                 c.state = ChannelState::Closed;
+                self.counters.channels_closed += 1;
                 self.events.push_back(Event::ChannelClose(id));
             }
         }
@@ -174,6 +180,7 @@ impl Rtc {
                         && let Some(c) = self.channels.get_mut(&id)
                     {
                         c.state = ChannelState::Closed;
+                        self.counters.channels_closed += 1;
                         self.events.push_back(Event::ChannelClose(id));
                     }
                 }
@@ -206,6 +213,7 @@ impl Rtc {
                                     priority: cfg.priority,
                                 },
                                 stream: Some(stream),
+                                counters: ChannelCounters::default(),
                                 state: ChannelState::Connecting,
                             },
                         );
@@ -216,6 +224,7 @@ impl Rtc {
                 };
                 if let Some(c) = self.channels.get_mut(&id) {
                     c.state = ChannelState::Open;
+                    self.counters.channels_opened += 1;
                 }
                 self.events.push_back(Event::ChannelOpen(id));
             }
@@ -225,6 +234,10 @@ impl Rtc {
                 binary,
             } => {
                 if let Some(id) = self.by_stream.get(&stream) {
+                    if let Some(c) = self.channels.get_mut(id) {
+                        c.counters.messages_received += 1;
+                        c.counters.bytes_received += data.len() as u64;
+                    }
                     self.events.push_back(Event::ChannelMessage {
                         channel: *id,
                         data,
@@ -241,6 +254,7 @@ impl Rtc {
                 if let Some(id) = self.by_stream.remove(&stream) {
                     if let Some(c) = self.channels.get_mut(&id) {
                         c.state = ChannelState::Closed;
+                        self.counters.channels_closed += 1;
                     }
                     self.events.push_back(Event::ChannelClose(id));
                 }
@@ -250,6 +264,7 @@ impl Rtc {
                 for id in ids {
                     if let Some(c) = self.channels.get_mut(&id) {
                         c.state = ChannelState::Closed;
+                        self.counters.channels_closed += 1;
                     }
                     self.events.push_back(Event::ChannelClose(id));
                 }

@@ -35,6 +35,7 @@ use crate::{Error, Event, PeerConnectionState, SignalingState, Transmit};
 
 mod channels;
 mod jsep;
+mod stats;
 mod transport;
 
 /// RFC 8841 section 6.1: without `a=max-message-size` assume 64 KiB.
@@ -46,6 +47,27 @@ struct Channel {
     init: DataChannelInit,
     stream: Option<u16>,
     state: ChannelState,
+    counters: ChannelCounters,
+}
+
+/// Per-channel message counters for getStats.
+#[derive(Debug, Default, Clone, Copy)]
+struct ChannelCounters {
+    messages_sent: u64,
+    bytes_sent: u64,
+    messages_received: u64,
+    bytes_received: u64,
+}
+
+/// Transport counters for getStats.
+#[derive(Debug, Default, Clone, Copy)]
+struct TransportCounters {
+    bytes_sent: u64,
+    bytes_received: u64,
+    packets_sent: u64,
+    packets_received: u64,
+    channels_opened: u32,
+    channels_closed: u32,
 }
 
 /// One peer connection, sans-IO: JSEP signaling driving ICE, DTLS and SCTP on one bundled
@@ -97,6 +119,7 @@ pub struct Rtc {
     events: VecDeque<Event>,
     /// One SCTP packet on its way into DTLS.
     scratch: Vec<u8>,
+    counters: TransportCounters,
 }
 
 impl std::fmt::Debug for Rtc {
@@ -177,6 +200,7 @@ impl Rtc {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::new(),
+            counters: TransportCounters::default(),
         })
     }
 
@@ -268,6 +292,8 @@ impl Rtc {
         destination: SocketAddr,
         data: &[u8],
     ) {
+        self.counters.packets_received += 1;
+        self.counters.bytes_received += data.len() as u64;
         let Some(agent) = &mut self.agent else {
             return;
         };
@@ -327,7 +353,10 @@ impl Rtc {
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        let t = self.transmits.pop_front()?;
+        self.counters.packets_sent += 1;
+        self.counters.bytes_sent += t.contents.len() as u64;
+        Some(t)
     }
 
     /// The next event.
