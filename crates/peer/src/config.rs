@@ -14,6 +14,10 @@ pub struct RtcConfig {
     /// STUN servers to gather server-reflexive candidates from (already resolved; the async
     /// layer parses `stun:` URLs).
     pub stun_servers: Vec<SocketAddr>,
+    /// TURN servers to allocate relay candidates on (UDP to the server; already resolved).
+    pub turn_servers: Vec<TurnServer>,
+    /// Gather relay candidates only (W3C `iceTransportPolicy: "relay"`).
+    pub relay_only: bool,
     /// Be an ICE-lite agent (servers with a public address).
     pub ice_lite: bool,
     /// The SCTP port we announce and use (RFC 8841, default 5000).
@@ -33,6 +37,8 @@ impl Default for RtcConfig {
         RtcConfig {
             certificate: None,
             stun_servers: Vec::new(),
+            turn_servers: Vec::new(),
+            relay_only: false,
             ice_lite: false,
             sctp_port: 5000,
             max_message_size: 256 * 1024,
@@ -41,4 +47,15 @@ impl Default for RtcConfig {
             ice_ta: Duration::from_millis(50),
         }
     }
+}
+
+/// A TURN server and its long-term credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TurnServer {
+    /// The server's address.
+    pub server: SocketAddr,
+    /// The username.
+    pub username: String,
+    /// The password.
+    pub password: String,
 }

@@ -10,7 +10,7 @@ mod sdp;
 pub mod stats;
 
 pub use channel::{ChannelId, ChannelInfo, ChannelState, DataChannelInit};
-pub use config::RtcConfig;
+pub use config::{RtcConfig, TurnServer};
 #[cfg(feature = "tokio")]
 pub use pc::{Configuration, DataChannel, IceServer, IceTransportPolicy, PeerConnection};
 pub use rtc::Rtc;

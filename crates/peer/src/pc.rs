@@ -128,14 +128,26 @@ impl PeerConnection {
         }
         for server in &config.ice_servers {
             for url in &server.urls {
-                rtc_config.stun_servers.extend(resolve_ice_url(url).await?);
+                match resolve_ice_url(url).await? {
+                    IceUrl::Stun(addrs) => rtc_config.stun_servers.extend(addrs),
+                    IceUrl::Turn(addr) => {
+                        let (Some(username), Some(password)) =
+                            (&server.username, &server.credential)
+                        else {
+                            return Err(Error::BadConfiguration(format!(
+                                "{url} needs a username and a credential"
+                            )));
+                        };
+                        rtc_config.turn_servers.push(crate::TurnServer {
+                            server: addr,
+                            username: username.clone(),
+                            password: password.clone(),
+                        });
+                    }
+                }
             }
         }
-        if config.ice_transport_policy == IceTransportPolicy::Relay {
-            return Err(Error::Unsupported(
-                "iceTransportPolicy relay: TURN is not wired into the peer connection yet",
-            ));
-        }
+        rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
         let mut rtc = Rtc::new(rtc_config)?;
         let ips = match &config.local_addresses {
             Some(ips) => ips.clone(),
@@ -328,22 +340,34 @@ impl DataChannel {
     }
 }
 
-/// `stun:host[:port]` to addresses. TURN URLs are refused until relaying is wired in.
-async fn resolve_ice_url(url: &str) -> Result<Vec<SocketAddr>, Error> {
+/// A parsed ICE server URL (RFC 7064 / RFC 7065).
+enum IceUrl {
+    Stun(Vec<SocketAddr>),
+    Turn(SocketAddr),
+}
+
+/// `stun:host[:port]` and `turn:host[:port][?transport=udp]` to addresses. TURN over TCP or
+/// TLS (`turns:`, `?transport=tcp`) is refused until the peer carries it.
+async fn resolve_ice_url(url: &str) -> Result<IceUrl, Error> {
     let (scheme, rest) = url
         .split_once(':')
         .ok_or_else(|| Error::BadConfiguration(format!("not an ICE server URL: {url}")))?;
+    let (host_port, query) = rest.split_once('?').unwrap_or((rest, ""));
     match scheme {
-        "stun" => {}
-        "stuns" | "turn" | "turns" => {
+        "stun" | "turn" => {}
+        "stuns" | "turns" => {
             return Err(Error::Unsupported(
-                "turn:/turns:/stuns: servers are not wired into the peer connection yet",
+                "stuns:/turns: (TLS to the server) is not wired into the peer connection yet",
             ));
         }
         _ => return Err(Error::BadConfiguration(format!("unknown scheme in {url}"))),
     }
-    let host_port = rest.split('?').next().unwrap_or(rest);
-    // `host`, `host:port`, `[v6]` or `[v6]:port`; the default STUN port is 3478.
+    if scheme == "turn" && !query.is_empty() && query != "transport=udp" {
+        return Err(Error::Unsupported(
+            "TURN over TCP is not wired into the peer connection yet (use transport=udp)",
+        ));
+    }
+    // `host`, `host:port`, `[v6]` or `[v6]:port`; the default port is 3478.
     let has_port = match host_port.rfind(']') {
         Some(end) => host_port[end..].starts_with("]:"),
         None => host_port.contains(':'),
@@ -357,7 +381,14 @@ async fn resolve_ice_url(url: &str) -> Result<Vec<SocketAddr>, Error> {
         .await
         .map_err(|e| Error::BadConfiguration(format!("{url}: {e}")))?
         .collect();
-    Ok(addrs)
+    if scheme == "stun" {
+        return Ok(IceUrl::Stun(addrs));
+    }
+    addrs
+        .first()
+        .copied()
+        .map(IceUrl::Turn)
+        .ok_or_else(|| Error::BadConfiguration(format!("{url}: no address")))
 }
 
 /// Socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max): bursts of

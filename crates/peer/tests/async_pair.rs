@@ -78,16 +78,39 @@ async fn two_peers_over_loopback_udp() {
 }
 
 #[tokio::test]
-async fn turn_servers_are_refused_until_supported() {
-    let config = Configuration {
+async fn ice_server_urls() {
+    let with = |url: &str, user: Option<&str>| Configuration {
         ice_servers: vec![strata_peer::IceServer {
-            urls: vec!["turn:127.0.0.1:3478".into()],
-            ..Default::default()
+            urls: vec![url.into()],
+            username: user.map(Into::into),
+            credential: user.map(Into::into),
         }],
         ..loopback()
     };
+    assert!(
+        PeerConnection::new(with("stun:127.0.0.1", None))
+            .await
+            .is_ok()
+    );
+    assert!(
+        PeerConnection::new(with("turn:127.0.0.1:3478?transport=udp", Some("u")))
+            .await
+            .is_ok()
+    );
     assert!(matches!(
-        PeerConnection::new(config).await,
+        PeerConnection::new(with("turn:127.0.0.1", None)).await,
+        Err(strata_peer::Error::BadConfiguration(_))
+    ));
+    assert!(matches!(
+        PeerConnection::new(with("turns:127.0.0.1", Some("u"))).await,
         Err(strata_peer::Error::Unsupported(_))
+    ));
+    assert!(matches!(
+        PeerConnection::new(with("turn:127.0.0.1?transport=tcp", Some("u"))).await,
+        Err(strata_peer::Error::Unsupported(_))
+    ));
+    assert!(matches!(
+        PeerConnection::new(with("http://x", None)).await,
+        Err(strata_peer::Error::BadConfiguration(_))
     ));
 }

@@ -277,16 +277,24 @@ impl Rtc {
         };
         let mut agent = Agent::with_rng(config, agent_rng, now)
             .map_err(|e| Error::BadDescription(e.to_string()))?;
-        for addr in &self.local_addresses {
-            if let Ok(c) = agent.add_local_candidate(*addr) {
-                self.local_candidates.push(c);
+        if !self.config.relay_only {
+            for addr in &self.local_addresses {
+                if let Ok(c) = agent.add_local_candidate(*addr) {
+                    self.local_candidates.push(c);
+                }
+            }
+            for s in &self.config.stun_servers {
+                agent.add_stun_server(now, *s);
             }
         }
-        for s in &self.config.stun_servers {
-            agent.add_stun_server(now, *s);
-        }
-        agent.end_of_local_candidates();
         self.agent = Some(agent);
+        self.start_relays(now);
+        if self.relays.is_empty() {
+            self.local_end_signalled = true;
+            if let Some(agent) = &mut self.agent {
+                agent.end_of_local_candidates();
+            }
+        }
         Ok(())
     }
 

@@ -35,6 +35,7 @@ use crate::{Error, Event, PeerConnectionState, SignalingState, Transmit};
 
 mod channels;
 mod jsep;
+mod relay;
 mod stats;
 mod transport;
 
@@ -120,6 +121,9 @@ pub struct Rtc {
     /// One SCTP packet on its way into DTLS.
     scratch: Vec<u8>,
     counters: TransportCounters,
+    relays: Vec<relay::Relay>,
+    /// `end_of_local_candidates` was given to the agent (after every relay answered).
+    local_end_signalled: bool,
 }
 
 impl std::fmt::Debug for Rtc {
@@ -201,6 +205,8 @@ impl Rtc {
             events: VecDeque::new(),
             scratch: Vec::new(),
             counters: TransportCounters::default(),
+            relays: Vec::new(),
+            local_end_signalled: false,
         })
     }
 
@@ -256,6 +262,7 @@ impl Rtc {
         if !self.local_addresses.contains(&addr) {
             self.local_addresses.push(addr);
             if let Some(agent) = &mut self.agent
+                && !self.config.relay_only
                 && let Ok(c) = agent.add_local_candidate(addr)
             {
                 self.local_candidates.push(c);
@@ -294,6 +301,10 @@ impl Rtc {
     ) {
         self.counters.packets_received += 1;
         self.counters.bytes_received += data.len() as u64;
+        if self.handle_relay_packet(now, source, destination, data) {
+            self.pump(now);
+            return;
+        }
         let Some(agent) = &mut self.agent else {
             return;
         };
@@ -307,25 +318,30 @@ impl Rtc {
             },
         );
         if let Received::Data(bytes) = received {
-            // RFC 7983: 20..=63 is DTLS; RTP/RTCP (128..=191) waits for the media work.
-            if let Some(&first) = bytes.first()
-                && (20..=63).contains(&first)
-            {
-                match &mut self.dtls {
-                    Some(d) => {
-                        if d.handle_packet(now, bytes).is_err() {
-                            self.fail();
-                        }
+            self.handle_data(now, bytes);
+        }
+        self.pump(now);
+    }
+
+    /// Data ICE handed back (directly or through a relay), demultiplexed by its first byte.
+    fn handle_data(&mut self, now: Instant, bytes: &[u8]) {
+        // RFC 7983: 20..=63 is DTLS; RTP/RTCP (128..=191) waits for the media work.
+        if let Some(&first) = bytes.first()
+            && (20..=63).contains(&first)
+        {
+            match &mut self.dtls {
+                Some(d) => {
+                    if d.handle_packet(now, bytes).is_err() {
+                        self.fail();
                     }
-                    None => {
-                        if self.early_dtls.len() < self.config.max_early_dtls {
-                            self.early_dtls.push_back(bytes.to_vec());
-                        }
+                }
+                None => {
+                    if self.early_dtls.len() < self.config.max_early_dtls {
+                        self.early_dtls.push_back(bytes.to_vec());
                     }
                 }
             }
         }
-        self.pump(now);
     }
 
     /// Feeds a packet from the mDNS socket (responses to our `.local` queries).
@@ -340,6 +356,9 @@ impl Rtc {
             a.handle_timeout(now);
         }
         self.querier.handle_timeout(now);
+        for r in &mut self.relays {
+            r.client.handle_timeout(now);
+        }
         if let Some(d) = &mut self.dtls
             && d.handle_timeout(now).is_err()
         {
@@ -371,6 +390,10 @@ impl Rtc {
             self.querier.poll_timeout(),
             self.dtls.as_ref().and_then(Endpoint::poll_timeout),
             self.data.as_ref().and_then(DataChannels::poll_timeout),
+            self.relays
+                .iter()
+                .filter_map(|r| r.client.poll_timeout())
+                .min(),
         ]
         .into_iter()
         .flatten()

@@ -97,20 +97,31 @@ impl Rtc {
     }
 
     /// Moves bytes and events between the layers until nothing moves.
+    /// Sends an ICE datagram: directly, or through its TURN relay.
+    fn route(&mut self, now: Instant, t: strata_ice::Transmit) {
+        match t.via {
+            Some(id) => self.send_via(now, id, t.destination, &t.data),
+            None => self.transmits.push_back(Transmit {
+                source: t.source,
+                destination: t.destination,
+                contents: t.data,
+            }),
+        }
+    }
+
     pub(super) fn pump(&mut self, now: Instant) {
         loop {
             let mut moved = false;
             // ICE.
+            let mut out = Vec::new();
             if let Some(agent) = &mut self.agent {
-                while let Some(t) = agent.poll_transmit() {
-                    moved = true;
-                    self.transmits.push_back(Transmit {
-                        source: t.source,
-                        destination: t.destination,
-                        contents: t.data,
-                    });
-                }
+                out.extend(std::iter::from_fn(|| agent.poll_transmit()));
             }
+            moved |= !out.is_empty();
+            for t in out {
+                self.route(now, t);
+            }
+            moved |= self.pump_relays();
             while let Some(e) = self.agent.as_mut().and_then(Agent::poll_event) {
                 moved = true;
                 self.on_ice_event(now, e);
@@ -142,17 +153,17 @@ impl Rtc {
                 }
             }
             // DTLS -> ICE.
+            let mut out = Vec::new();
             if let (Some(dtls), Some(agent)) = (&mut self.dtls, &mut self.agent) {
                 while let Some(d) = dtls.poll_transmit() {
                     moved = true;
                     if let Ok(t) = agent.send(now, d) {
-                        self.transmits.push_back(Transmit {
-                            source: t.source,
-                            destination: t.destination,
-                            contents: t.data,
-                        });
+                        out.push(t);
                     }
                 }
+            }
+            for t in out {
+                self.route(now, t);
             }
             while let Some(e) = self.dtls.as_mut().and_then(Endpoint::poll_event) {
                 moved = true;
