@@ -35,4 +35,11 @@ pub(super) const CASES: &[Case] = &[
         disabled: None,
         script: r#"sh "$ROOT/xtask/interop/chromium_echo.sh" answerer"#,
     },
+    Case {
+        name: "chromium-echo-via-coturn-relay",
+        about: "the Chromium suite against our echo peer restricted to relay candidates from coturn (turn: URL, long-term credentials)",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/chromium_echo.sh" relay"#,
+    },
 ];

@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release -p strata --example echo -- --http 127.0.0.1:8080 [--local-ip IP]...
 //!     [--max-connections N] [--no-mdns]
+//!     [--ice-server stun:HOST:PORT|turn:HOST:PORT]... [--ice-user U --ice-pass P] [--relay-only]
 //! ```
 //! - `GET /` serves a page that connects to this peer and echoes what you type
 //!   (`GET /?auto` runs the interop suite and logs `STRATA-RESULT` lines to the console);
@@ -28,8 +29,8 @@ use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use strata::peer::{
-    Configuration, DataChannelInit, Event, PeerConnection, PeerConnectionState, SdpType,
-    SessionDescriptionInit,
+    Configuration, DataChannelInit, Event, IceServer, IceTransportPolicy, PeerConnection,
+    PeerConnectionState, SdpType, SessionDescriptionInit,
 };
 use tokio::net::TcpListener;
 
@@ -42,6 +43,8 @@ const MAX_OFFER: usize = 64 * 1024;
 struct Server {
     local_ips: Option<Vec<IpAddr>>,
     no_mdns: bool,
+    ice_servers: Vec<IceServer>,
+    relay_only: bool,
     live: AtomicUsize,
     max: usize,
     pending: offerer::Pending,
@@ -54,6 +57,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut local_ips = Vec::new();
     let mut max = 1000;
     let mut no_mdns = false;
+    let mut ice_servers = Vec::new();
+    let (mut ice_user, mut ice_pass) = (None, None);
+    let mut relay_only = false;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
@@ -62,12 +68,26 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--local-ip" => local_ips.push(value()?.parse()?),
             "--max-connections" => max = value()?.parse()?,
             "--no-mdns" => no_mdns = true,
+            "--ice-server" => ice_servers.push(value()?.clone()),
+            "--ice-user" => ice_user = Some(value()?.clone()),
+            "--ice-pass" => ice_pass = Some(value()?.clone()),
+            "--relay-only" => relay_only = true,
             other => return Err(format!("unknown option {other}").into()),
         }
     }
     let server = Arc::new(Server {
         local_ips: (!local_ips.is_empty()).then_some(local_ips),
         no_mdns,
+        ice_servers: if ice_servers.is_empty() {
+            Vec::new()
+        } else {
+            vec![IceServer {
+                urls: ice_servers,
+                username: ice_user,
+                credential: ice_pass,
+            }]
+        },
+        relay_only,
         live: AtomicUsize::new(0),
         max,
         pending: offerer::Pending::default(),
@@ -187,6 +207,12 @@ async fn answer(server: &Arc<Server>, offer: String) -> Result<String, String> {
     let pc = PeerConnection::new(Configuration {
         local_addresses: server.local_ips.clone(),
         disable_mdns: server.no_mdns,
+        ice_servers: server.ice_servers.clone(),
+        ice_transport_policy: if server.relay_only {
+            IceTransportPolicy::Relay
+        } else {
+            IceTransportPolicy::All
+        },
         ..Configuration::default()
     })
     .await
