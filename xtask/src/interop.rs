@@ -11,6 +11,7 @@ use crate::{Result, cargo, root, run};
 
 mod aiortc;
 mod chromium;
+mod ice_nat;
 mod mdns;
 mod turn_client;
 mod turn_server;
@@ -51,6 +52,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(aiortc::CASES)
         .chain(turn_client::CASES)
         .chain(turn_server::CASES)
+        .chain(ice_nat::CASES)
 }
 
 fn all_examples() -> impl Iterator<Item = &'static Example> {
@@ -61,6 +63,7 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
         .chain(aiortc::EXAMPLES)
         .chain(turn_client::EXAMPLES)
         .chain(turn_server::EXAMPLES)
+        .chain(ice_nat::EXAMPLES)
 }
 
 /// Python modules some cases need: (case name prefix, module, pip package).
