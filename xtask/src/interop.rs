@@ -72,6 +72,7 @@ const PYTHON_NEEDS: &[(&str, &str, &str)] = &[
     ("mdns-", "zeroconf", "zeroconf"),
     ("aiortc-", "aiortc", "aiortc"),
     ("strata-offers-to-aiortc", "aiortc", "aiortc"),
+    ("tshark-decodes-peer-session", "aiortc", "aiortc"),
 ];
 
 /// One interop case.

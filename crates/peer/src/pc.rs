@@ -82,6 +82,7 @@ enum Command {
     CloseChannel(ChannelId, oneshot::Sender<Result<(), Error>>),
     SelectedPair(oneshot::Sender<Option<(String, String)>>),
     RestartIce,
+    KeyLog(oneshot::Sender<Option<String>>),
     Stats(oneshot::Sender<Vec<crate::stats::Stats>>),
     Close(oneshot::Sender<()>),
 }
@@ -266,6 +267,12 @@ impl PeerConnection {
             .await
             .ok()
             .flatten()
+    }
+
+    /// The DTLS key log line (`SSLKEYLOGFILE` format) once the handshake is done, for
+    /// decrypting captures. Secret: debugging only.
+    pub async fn dtls_key_log_line(&self) -> Option<String> {
+        ask(&self.commands, Command::KeyLog).await.ok().flatten()
     }
 
     /// `getStats`: W3C-shaped entries (see [`crate::stats`]).
@@ -581,6 +588,9 @@ fn handle_command(rtc: &mut Rtc, c: Command) -> bool {
             let _ = tx.send(pair);
         }
         Command::RestartIce => rtc.restart_ice(),
+        Command::KeyLog(tx) => {
+            let _ = tx.send(rtc.dtls_key_log_line());
+        }
         Command::Stats(tx) => {
             let _ = tx.send(rtc.stats());
         }

@@ -44,4 +44,11 @@ cat "$OUT/client.log" "$OUT/aiortc.log"
 [ $STATUS -eq 0 ] && grep -q "STRATA-DONE pass=6 fail=0" "$OUT/client.log"
 "#,
     },
+    Case {
+        name: "tshark-decodes-peer-session",
+        about: "tshark decodes a captured session of ours (aiortc offering): STUN, DTLS, and with our SSLKEYLOGFILE secrets SCTP and DCEP inside DTLS; no malformed packet, no expert warning",
+        smoke: false,
+        disabled: None,
+        script: r#"sh "$ROOT/xtask/interop/tshark_peer.sh""#,
+    },
 ];

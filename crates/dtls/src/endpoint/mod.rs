@@ -752,6 +752,20 @@ impl Endpoint {
         self.timer = None;
     }
 
+    /// The NSS key log line (`CLIENT_RANDOM <client random> <master secret>`, the format of
+    /// `SSLKEYLOGFILE`) once the master secret exists, so Wireshark can decrypt a capture.
+    ///
+    /// This is the session's secret: write it only where debugging asks for it.
+    pub fn key_log_line(&self) -> Option<String> {
+        let master = self.hs.master_secret?;
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        Some(format!(
+            "CLIENT_RANDOM {} {}",
+            hex(&self.hs.client_random),
+            hex(&master)
+        ))
+    }
+
     /// Export keying material (RFC 5705) without context, e.g. 2 × (key + salt) bytes with
     /// the label `EXTRACTOR-dtls_srtp` for SRTP (RFC 5764 §4.2).
     pub fn export_keying_material(&self, label: &str, len: usize) -> Result<Vec<u8>, Error> {

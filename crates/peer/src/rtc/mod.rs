@@ -256,6 +256,12 @@ impl Rtc {
         self.agent.as_ref()
     }
 
+    /// The DTLS session's key log line (`SSLKEYLOGFILE` format) once the handshake has a
+    /// master secret, for decrypting captures in Wireshark. Secret: debugging only.
+    pub fn dtls_key_log_line(&self) -> Option<String> {
+        self.dtls.as_ref().and_then(Endpoint::key_log_line)
+    }
+
     /// Adds a local address the caller's socket is bound to (a specific address, not
     /// 0.0.0.0): it becomes a host candidate when gathering starts.
     pub fn add_local_address(&mut self, addr: SocketAddr) {

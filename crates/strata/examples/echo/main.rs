@@ -264,6 +264,20 @@ async fn echo(pc: &PeerConnection) {
                 if let Some((local, remote)) = pc.selected_candidate_pair().await {
                     println!("connected: local {local} remote {remote}");
                 }
+                // Like browsers: with SSLKEYLOGFILE set, append the DTLS secrets so a
+                // capture can be decrypted (debugging only).
+                if let (Ok(path), Some(line)) =
+                    (std::env::var("SSLKEYLOGFILE"), pc.dtls_key_log_line().await)
+                {
+                    use std::io::Write as _;
+                    if let Ok(mut f) = std::fs::OpenOptions::new()
+                        .create(true)
+                        .append(true)
+                        .open(path)
+                    {
+                        let _ = writeln!(f, "{line}");
+                    }
+                }
             }
             Event::ConnectionStateChange(
                 PeerConnectionState::Failed | PeerConnectionState::Closed,

@@ -250,6 +250,12 @@ fn handshake_with_cookie_exports_identical_keys_and_carries_data() {
         .unwrap();
     assert_eq!(a, b);
     assert_ne!(a, vec![0; 60]);
+    // Both ends write the same SSLKEYLOGFILE line: 32-byte random, 48-byte master secret.
+    let line = pair.client.key_log_line().unwrap();
+    assert_eq!(Some(&line), pair.server.key_log_line().as_ref());
+    let fields: Vec<&str> = line.split(' ').collect();
+    assert_eq!(fields[0], "CLIENT_RANDOM");
+    assert_eq!((fields[1].len(), fields[2].len()), (64, 96));
 
     pair.client.send(b"ping").unwrap();
     pair.server.send(&[7u8; 1000]).unwrap();
