@@ -64,6 +64,16 @@ nat_up() {
     else
         ip netns exec "$NS-nat2" iptables -t nat -A POSTROUTING -s 10.99.2.0/24 -o wan -j MASQUERADE
     fi
+    # Behave like home routers: new inbound flows from the WAN are dropped (in INPUT too, so
+    # an early unsolicited check leaves no conntrack entry that would make MASQUERADE move the
+    # port of the hole punched from inside), and the public segment routes each LAN to its
+    # NAT, where such packets vanish instead of failing with ENETUNREACH (which made coturn
+    # 4.6 break the allocation that sent them).
+    for i in 1 2; do
+        ip netns exec "$NS-nat$i" iptables -A INPUT -i wan -p udp -m conntrack --ctstate NEW -j DROP
+        ip netns exec "$NS-nat$i" iptables -A FORWARD -i wan -m conntrack --ctstate NEW -j DROP
+        ip -n "$NS-pub" route add "10.99.$i.0/24" via "10.99.100.1$i"
+    done
     if [ "${NAT_B_BLOCK_UDP:-0}" = 1 ]; then
         ip netns exec "$NS-nat2" iptables -A FORWARD -p udp -j DROP
     fi

@@ -13,6 +13,7 @@ mod aiortc;
 mod chromium;
 mod ice_nat;
 mod mdns;
+mod peer_nat;
 mod turn_client;
 mod turn_server;
 
@@ -50,6 +51,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(mdns::CASES)
         .chain(chromium::CASES)
         .chain(aiortc::CASES)
+        .chain(peer_nat::CASES)
         .chain(turn_client::CASES)
         .chain(turn_server::CASES)
         .chain(ice_nat::CASES)
@@ -61,6 +63,7 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
         .chain(mdns::EXAMPLES)
         .chain(chromium::EXAMPLES)
         .chain(aiortc::EXAMPLES)
+        .chain(peer_nat::EXAMPLES)
         .chain(turn_client::EXAMPLES)
         .chain(turn_server::EXAMPLES)
         .chain(ice_nat::EXAMPLES)

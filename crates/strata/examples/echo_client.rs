@@ -2,7 +2,7 @@
 //! `URL/offer`, applies the `201` answer and checks that every message comes back.
 //!
 //! ```text
-//! cargo run --release -p strata --example echo_client -- --url http://127.0.0.1:8080 [--local-ip IP]...
+//! cargo run --release -p strata --example echo_client -- --url http://127.0.0.1:8080 [--local-ip IP]... [--ice-server stun:HOST:PORT]...
 //! ```
 //! Prints `STRATA-RESULT name PASS|FAIL` per check and `STRATA-DONE pass=N fail=M`; exits 0
 //! when every check passes. Used against aiortc's echo server in `cargo xtask interop`.
@@ -165,16 +165,24 @@ async fn main() -> Res<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut url = "http://127.0.0.1:8080".to_owned();
     let mut local_ips: Vec<IpAddr> = Vec::new();
+    let mut ice_servers: Vec<String> = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--url" => url = it.next().ok_or("--url needs a value")?.clone(),
             "--local-ip" => local_ips.push(it.next().ok_or("--local-ip needs a value")?.parse()?),
+            "--ice-server" => {
+                ice_servers.push(it.next().ok_or("--ice-server needs a URL")?.clone())
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
     }
     let pc = PeerConnection::new(Configuration {
         local_addresses: (!local_ips.is_empty()).then_some(local_ips),
+        ice_servers: vec![strata::peer::IceServer {
+            urls: ice_servers,
+            ..Default::default()
+        }],
         ..Configuration::default()
     })
     .await?;

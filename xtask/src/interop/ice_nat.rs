@@ -3,8 +3,7 @@
 //! xtask/interop/nat_lib.sh, with coturn's `turnserver` as STUN and TURN server on the public
 //! segment (10.99.100.2:3478).
 //!
-//! Two additions to the lead's topology, made by every case here so the NATs behave like home
-//! routers: unsolicited UDP to a NAT's own WAN address is dropped in INPUT (so it never
+//! nat_lib.sh makes the NATs behave like home routers (these cases found why it must): unsolicited UDP to a NAT's own WAN address is dropped in INPUT (so it never
 //! creates a conntrack entry that would force MASQUERADE to pick another port for the hole
 //! punched from inside), and the public namespace routes each private LAN to its NAT, which
 //! drops new inbound flows in FORWARD. Without the routes coturn's relay gets ENETUNREACH
@@ -32,11 +31,6 @@ export NAT_B_SYMMETRIC NAT_B_BLOCK_UDP
 . "$ROOT/xtask/interop/nat_lib.sh"
 trap nat_down EXIT
 nat_up || exit 1
-for i in 1 2; do
-  ip netns exec "$NS-nat$i" iptables -A INPUT -i wan -p udp -m conntrack --ctstate NEW -j DROP
-  ip netns exec "$NS-nat$i" iptables -A FORWARD -i wan -m conntrack --ctstate NEW -j DROP
-  ip -n "$NS-pub" route add 10.99.$i.0/24 via 10.99.100.1$i
-done
 S="--stun 10.99.100.2:3478"
 TU="--turn 10.99.100.2:3478 --turn-transport udp --user u --pass p"
 TT="--turn 10.99.100.2:3478 --turn-transport tcp --user u --pass p"
