@@ -172,7 +172,7 @@ async fn main() -> Res<()> {
             "--url" => url = it.next().ok_or("--url needs a value")?.clone(),
             "--local-ip" => local_ips.push(it.next().ok_or("--local-ip needs a value")?.parse()?),
             "--ice-server" => {
-                ice_servers.push(it.next().ok_or("--ice-server needs a URL")?.clone())
+                ice_servers.push(it.next().ok_or("--ice-server needs a URL")?.clone());
             }
             other => return Err(format!("unknown option {other}").into()),
         }
