@@ -84,6 +84,12 @@ impl std::fmt::Debug for Agent {
 
 const ICE_CHARS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
+/// Fresh local ICE credentials: an 8-character ufrag and a 24-character password of
+/// ice-chars (RFC 8445 section 5.3 asks for at least 24 and 128 random bits).
+pub fn random_credentials(rng: &mut dyn Rng) -> (String, String) {
+    (random_ice_string(rng, 8), random_ice_string(rng, 24))
+}
+
 fn random_ice_string(rng: &mut dyn Rng, len: usize) -> String {
     let mut bytes = vec![0u8; len];
     rng.fill(&mut bytes);
@@ -119,10 +125,7 @@ impl Agent {
                 check_credential(p, 256)?;
                 (u.clone(), p.clone())
             }
-            None => (
-                random_ice_string(rng.as_mut(), 8),
-                random_ice_string(rng.as_mut(), 24),
-            ),
+            None => random_credentials(rng.as_mut()),
         };
         let local_key = IntegrityKey::short_term(&local_pwd).map_err(|_| Error::BadCredentials)?;
         let mut tb = [0u8; 8];
@@ -396,8 +399,7 @@ impl Agent {
     /// credentials arrive; data keeps flowing on the old selected pair until a new one is
     /// selected. Local candidates are kept and reported again for signalling.
     pub fn restart(&mut self, now: Instant) {
-        let ufrag = random_ice_string(self.rng.as_mut(), 8);
-        let pwd = random_ice_string(self.rng.as_mut(), 24);
+        let (ufrag, pwd) = random_credentials(self.rng.as_mut());
         // Random ice-chars of the right lengths always pass the credential check.
         let _ = self.restart_with(now, &ufrag, &pwd);
     }

@@ -13,7 +13,7 @@ pub mod mdns;
 mod pair;
 mod select;
 
-pub use agent::Agent;
+pub use agent::{Agent, random_credentials};
 pub use candidate::{
     Address, Candidate, CandidateParseError, CandidateType, TcpType, Transport, candidate_priority,
 };

@@ -125,8 +125,9 @@ pub enum Error {
     /// No such data channel, or it is not open.
     #[error("no open data channel {0:?}")]
     NoSuchChannel(ChannelId),
-    /// The message exceeds the peer's `a=max-message-size`.
-    #[error("message of {len} bytes exceeds the peer's max-message-size {max}")]
+    /// The message exceeds the max-message-size (the peer's `a=max-message-size`, or ours
+    /// when that is lower).
+    #[error("message of {len} bytes exceeds the max-message-size {max}")]
     MessageTooLarge {
         /// The message length.
         len: usize,

@@ -92,21 +92,16 @@ impl Rtc {
             }) => *s,
             _ => return Err(Error::NoSuchChannel(id)),
         };
-        let max = self
-            .remote
-            .as_ref()
-            .and_then(|r| r.max_message_size)
-            .unwrap_or(DEFAULT_REMOTE_MAX_MESSAGE_SIZE);
-        // 0 means "any size" (RFC 8841 section 6.1).
-        if max != 0 && data.len() > max {
-            return Err(Error::MessageTooLarge {
-                len: data.len(),
-                max,
-            });
-        }
         let d = self.data.as_mut().ok_or(Error::NoSuchChannel(id))?;
-        d.send(now, stream, data, binary)
-            .map_err(|e| Error::Channel(e.to_string()))?;
+        // The association checks both limits (ours and the peer's a=max-message-size, which
+        // `start_sctp` handed it).
+        d.send(now, stream, data, binary).map_err(|e| match e {
+            ChannelError::Association(
+                SctpError::MessageTooLarge { len, max }
+                | SctpError::PeerMessageTooLarge { len, max },
+            ) => Error::MessageTooLarge { len, max },
+            e => Error::Channel(e.to_string()),
+        })?;
         if let Some(c) = self.channels.get_mut(&id) {
             c.counters.messages_sent += 1;
             c.counters.bytes_sent += data.len() as u64;

@@ -143,7 +143,7 @@ impl Rtc {
                         .as_ref()
                         .is_some_and(|r| r.ufrag != params.ufrag);
                 if remote_restart {
-                    let (u, p) = ice_credentials(self.rng.as_mut());
+                    let (u, p) = random_credentials(self.rng.as_mut());
                     self.ufrag = u;
                     self.pwd = p;
                     self.restart_agent(now)?;
@@ -336,7 +336,7 @@ impl Rtc {
             return;
         }
         self.ice_restart = true;
-        let (u, p) = ice_credentials(self.rng.as_mut());
+        let (u, p) = random_credentials(self.rng.as_mut());
         self.ufrag = u;
         self.pwd = p;
         if !self.negotiation_needed {

@@ -20,11 +20,13 @@ use strata_dtls::endpoint::{Config as DtlsConfig, Endpoint, Event as DtlsEvent};
 use strata_ice::mdns::{MDNS_V4, Querier, QuerierConfig, QuerierEvent};
 use strata_ice::{
     Agent, AgentConfig, Candidate, ConnectionState as IceState, Event as IceEvent, GatheringState,
-    Input, Received, Role,
+    Input, Received, Role, random_credentials,
 };
 use strata_sctp::Association;
-use strata_sctp::association::{Config as SctpConfig, RemoteMaxMessageSize};
-use strata_sctp::datachannel::{ChannelConfig, ChannelEvent, DataChannels, DtlsRole, Reliability};
+use strata_sctp::association::{Config as SctpConfig, Error as SctpError, RemoteMaxMessageSize};
+use strata_sctp::datachannel::{
+    ChannelConfig, ChannelError, ChannelEvent, DataChannels, DtlsRole, Reliability,
+};
 use strata_sdp::{SdpType, SessionDescriptionInit};
 use strata_stun::{OsRng, Rng};
 
@@ -38,9 +40,6 @@ mod jsep;
 mod relay;
 mod stats;
 mod transport;
-
-/// RFC 8841 section 6.1: without `a=max-message-size` assume 64 KiB.
-const DEFAULT_REMOTE_MAX_MESSAGE_SIZE: usize = 65_536;
 
 #[derive(Debug)]
 struct Channel {
@@ -120,6 +119,8 @@ pub struct Rtc {
     events: VecDeque<Event>,
     /// One SCTP packet on its way into DTLS.
     scratch: Vec<u8>,
+    /// ICE datagrams waiting to be routed (direct or via a relay), reused by `pump`.
+    routes: Vec<strata_ice::Transmit>,
     counters: TransportCounters,
     relays: Vec<relay::Relay>,
     /// `end_of_local_candidates` was given to the agent (after every relay answered).
@@ -160,7 +161,7 @@ impl Rtc {
         let fingerprint = certificate.fingerprint(FingerprintAlgorithm::Sha256);
         let mut id = [0u8; 8];
         rng.fill(&mut id);
-        let (ufrag, pwd) = ice_credentials(rng.as_mut());
+        let (ufrag, pwd) = random_credentials(rng.as_mut());
         Ok(Rtc {
             querier: Querier::new(QuerierConfig {
                 ask_aaaa: false,
@@ -204,6 +205,7 @@ impl Rtc {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             scratch: Vec::new(),
+            routes: Vec::new(),
             counters: TransportCounters::default(),
             relays: Vec::new(),
             local_end_signalled: false,
@@ -423,20 +425,6 @@ fn check_unmodified(given: &str, created: Option<&str>) -> Result<(), Error> {
 
 /// Bytes DTLS adds to an SCTP packet: record header 13, explicit nonce 8, GCM tag 16.
 const DTLS_OVERHEAD: usize = 13 + 8 + 16;
-
-/// ICE credentials (RFC 8445 section 5.3: ufrag >= 24 bits, pwd >= 128 bits of randomness),
-/// ice-chars only.
-fn ice_credentials(rng: &mut dyn Rng) -> (String, String) {
-    const CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut pick = |n: usize| {
-        let mut b = vec![0u8; n];
-        rng.fill(&mut b);
-        b.iter()
-            .map(|x| char::from(CHARS[usize::from(x & 63)]))
-            .collect::<String>()
-    };
-    (pick(8), pick(24))
-}
 
 /// A deterministic stream for the agent of an [`Rtc::with_rng`] connection (tests), seeded
 /// from the caller's generator; [`Rtc::new`] gives the agent the OS CSPRNG instead.

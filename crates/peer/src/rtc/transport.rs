@@ -112,13 +112,14 @@ impl Rtc {
     pub(super) fn pump(&mut self, now: Instant) {
         loop {
             let mut moved = false;
-            // ICE.
-            let mut out = Vec::new();
+            // ICE. Datagrams are collected first (routing one may need the relays), into a
+            // buffer kept between calls so the data path does not allocate for it.
+            let mut out = std::mem::take(&mut self.routes);
             if let Some(agent) = &mut self.agent {
                 out.extend(std::iter::from_fn(|| agent.poll_transmit()));
             }
             moved |= !out.is_empty();
-            for t in out {
+            for t in out.drain(..) {
                 self.route(now, t);
             }
             moved |= self.pump_relays();
@@ -153,7 +154,6 @@ impl Rtc {
                 }
             }
             // DTLS -> ICE.
-            let mut out = Vec::new();
             if let (Some(dtls), Some(agent)) = (&mut self.dtls, &mut self.agent) {
                 while let Some(d) = dtls.poll_transmit() {
                     moved = true;
@@ -162,9 +162,10 @@ impl Rtc {
                     }
                 }
             }
-            for t in out {
+            for t in out.drain(..) {
                 self.route(now, t);
             }
+            self.routes = out;
             while let Some(e) = self.dtls.as_mut().and_then(Endpoint::poll_event) {
                 moved = true;
                 match e {
