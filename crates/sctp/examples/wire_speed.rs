@@ -1,5 +1,5 @@
 //! Rough timings of the hot wire paths (std::time loop, release build):
-//! `cargo run --release -p strata-sctp --example speed`. Criterion benches live in bench/.
+//! `cargo run --release -p strata-sctp --example wire_speed`. Criterion benches live in bench/.
 //!
 //! Each case runs in rounds of many iterations; the best round is reported, which filters
 //! out noise from other processes.
