@@ -214,6 +214,16 @@ impl Reassembler {
         self.buffered = 0;
     }
 
+    /// Returns the memory of empty slots (after a handshake, when nothing more is expected
+    /// but stale retransmissions): the next fragment allocates again.
+    pub fn shrink_to_fit(&mut self) {
+        if self.is_empty() {
+            self.slots = VecDeque::new();
+        } else {
+            self.slots.shrink_to_fit();
+        }
+    }
+
     /// Takes in one fragment.
     pub fn push(
         &mut self,

@@ -658,6 +658,7 @@ impl Endpoint {
     }
 
     fn connected(&mut self) {
+        self.release_handshake();
         if self.hs.peer_unverified {
             self.state = State::ConnectedUnverified;
             return;
@@ -672,6 +673,26 @@ impl Endpoint {
             self.events.push_back(Event::ApplicationData(data));
         }
         self.early_data_bytes = 0;
+    }
+
+    /// Frees what only the handshake needed, once both Finished messages are verified: the
+    /// transcript and its running hash, the ephemeral key, the cookie, empty reassembly slots, and
+    /// for a client its last flight (the server's Finished proves the server has it, and a
+    /// server never retransmits flight 6 on its own). A server keeps flight 6, sent again if
+    /// the client repeats its flight (RFC 6347 section 4.2.4). The master secret and randoms
+    /// stay for the exporter and the key log.
+    fn release_handshake(&mut self) {
+        self.hs.transcript = Vec::new();
+        self.hs.transcript_digest = None;
+        self.hs.key_exchange = None;
+        self.hs.peer_public = Vec::new();
+        self.hs.cookie = Vec::new();
+        self.reassembler.shrink_to_fit();
+        if self.role == Role::Client {
+            self.flight = Vec::new();
+        } else {
+            self.flight.shrink_to_fit();
+        }
     }
 
     /// Replace the current flight, send it and arm its timer (`expect_answer`).
