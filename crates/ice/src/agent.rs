@@ -82,6 +82,16 @@ impl std::fmt::Debug for Agent {
     }
 }
 
+/// Frees a drained queue's buffer. Connectivity checks, consent and events come in short
+/// bursts seconds apart (application data never passes through these queues), so an idle
+/// agent holds no queue memory and a burst costs one allocation.
+#[inline]
+fn release_if_drained<T>(queue: &mut VecDeque<T>) {
+    if queue.capacity() != 0 {
+        *queue = VecDeque::new();
+    }
+}
+
 const ICE_CHARS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Fresh local ICE credentials: an 8-character ufrag and a 24-character password of
@@ -335,7 +345,7 @@ impl Agent {
     }
 
     pub(crate) fn push_remote(&mut self, cand: Candidate, addr: Option<SocketAddr>) -> usize {
-        self.remotes.push(Remote { cand, addr });
+        crate::pair::push_lean(&mut self.remotes, Remote { cand, addr });
         let r = self.remotes.len() - 1;
         if addr.is_some() {
             self.pair_remote(r);
@@ -510,13 +520,21 @@ impl Agent {
     /// The next datagram to send.
     #[must_use]
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        self.transmits.pop_front()
+        let t = self.transmits.pop_front();
+        if t.is_none() {
+            release_if_drained(&mut self.transmits);
+        }
+        t
     }
 
     /// The next event.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front();
+        if e.is_none() {
+            release_if_drained(&mut self.events);
+        }
+        e
     }
 
     /// When to call [`Agent::handle_timeout`] next.

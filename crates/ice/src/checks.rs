@@ -84,17 +84,20 @@ impl Agent {
                 _ => return None,
             }
         }
-        self.pairs.push(Pair {
-            local: l,
-            remote: r,
-            priority,
-            state: PairState::Frozen,
-            valid: false,
-            nominated: false,
-            nominate_on_success: false,
-            valid_pair: None,
-            check: None,
-        });
+        crate::pair::push_lean(
+            &mut self.pairs,
+            Pair {
+                local: l,
+                remote: r,
+                priority,
+                state: PairState::Frozen,
+                valid: false,
+                nominated: false,
+                nominate_on_success: false,
+                valid_pair: None,
+                check: None,
+            },
+        );
         self.all_failed_since = None;
         Some((l, r))
     }
@@ -114,17 +117,20 @@ impl Agent {
             return None;
         }
         let priority = self.pair_priority_of(l, r);
-        self.pairs.push(Pair {
-            local: l,
-            remote: r,
-            priority,
-            state: PairState::Succeeded,
-            valid: true,
-            nominated: false,
-            nominate_on_success: false,
-            valid_pair: Some((l, r)),
-            check: None,
-        });
+        crate::pair::push_lean(
+            &mut self.pairs,
+            Pair {
+                local: l,
+                remote: r,
+                priority,
+                state: PairState::Succeeded,
+                valid: true,
+                nominated: false,
+                nominate_on_success: false,
+                valid_pair: Some((l, r)),
+                check: None,
+            },
+        );
         Some((l, r))
     }
 

@@ -63,7 +63,7 @@ impl Agent {
         let i = match self.foundations.iter().position(|f| *f == key) {
             Some(i) => i,
             None => {
-                self.foundations.push(key);
+                crate::pair::push_lean(&mut self.foundations, key);
                 self.foundations.len() - 1
             }
         };
@@ -198,14 +198,17 @@ impl Agent {
             self.set_gathering(GatheringState::Gathering);
             self.events.push_back(Event::LocalCandidate(cand.clone()));
         }
-        self.locals.push(Local {
-            cand,
-            addr,
-            base,
-            via,
-            pairable,
-            signalled,
-        });
+        crate::pair::push_lean(
+            &mut self.locals,
+            Local {
+                cand,
+                addr,
+                base,
+                via,
+                pairable,
+                signalled,
+            },
+        );
         let i = self.locals.len() - 1;
         if pairable && signalled {
             for r in 0..self.remotes.len() {

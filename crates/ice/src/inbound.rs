@@ -208,10 +208,13 @@ impl Agent {
                     generation: None,
                     extensions: Vec::new(),
                 };
-                self.remotes.push(crate::pair::Remote {
-                    cand,
-                    addr: Some(input.source),
-                });
+                crate::pair::push_lean(
+                    &mut self.remotes,
+                    crate::pair::Remote {
+                        cand,
+                        addr: Some(input.source),
+                    },
+                );
                 self.remotes.len() - 1
             }
         };

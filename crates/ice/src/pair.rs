@@ -8,6 +8,17 @@ use strata_stun::ClientTransaction;
 
 use crate::{Candidate, RelayId};
 
+/// Pushes onto a list that usually holds one or two entries (candidates, pairs, consent
+/// transactions): the first push allocates room for exactly one instead of `Vec`'s four,
+/// so an idle agent does not keep three unused slots of each; later pushes grow as usual.
+#[inline]
+pub(crate) fn push_lean<T>(list: &mut Vec<T>, item: T) {
+    if list.capacity() == 0 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
+}
+
 /// A local candidate with the base it sends from.
 #[derive(Debug)]
 pub(crate) struct Local {

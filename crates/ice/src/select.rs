@@ -101,7 +101,7 @@ impl Agent {
             });
         }
         if let Some(c) = self.consent.as_mut() {
-            c.pending.push((tx, now));
+            crate::pair::push_lean(&mut c.pending, (tx, now));
             c.next_check = now + interval;
         }
     }
