@@ -254,6 +254,9 @@ pub(crate) fn read_description(text: &str) -> Result<RemoteParams, Error> {
             "no m=application UDP/DTLS/SCTP webrtc-datachannel section".into(),
         ));
     }
+    // The parameters are kept for the connection's life: no spare capacity.
+    out.fingerprints.shrink_to_fit();
+    out.rejected.shrink_to_fit();
     Ok(out)
 }
 

@@ -16,7 +16,7 @@ impl Rtc {
             self.session_version += 1;
         }
         let text = self.write_with(Setup::ActPass, true);
-        self.last_offer = Some(text.clone());
+        self.last_offer = Some(SdpDigest::of(&text));
         Ok(SessionDescriptionInit::new(SdpType::Offer, text))
     }
 
@@ -31,7 +31,7 @@ impl Rtc {
             _ => Setup::Active,
         };
         let text = self.write_with(setup, false);
-        self.last_answer = Some(text.clone());
+        self.last_answer = Some(SdpDigest::of(&text));
         Ok(SessionDescriptionInit::new(SdpType::Answer, text))
     }
 
@@ -53,7 +53,7 @@ impl Rtc {
                 if self.last_offer.is_none() {
                     self.create_offer()?;
                 }
-                check_unmodified(&desc.sdp, self.last_offer.as_deref())?;
+                check_unmodified(&desc.sdp, self.last_offer.as_ref())?;
                 self.local_setup = Some(Setup::ActPass);
                 self.ensure_agent(now, Role::Controlling)?;
                 if self.ice_restart {
@@ -74,7 +74,7 @@ impl Rtc {
                 if self.last_answer.is_none() {
                     self.create_answer()?;
                 }
-                check_unmodified(&desc.sdp, self.last_answer.as_deref())?;
+                check_unmodified(&desc.sdp, self.last_answer.as_ref())?;
                 let setup = match self.remote.as_ref().and_then(|r| r.setup) {
                     Some(Setup::Active) => Setup::Passive,
                     _ => Setup::Active,
@@ -185,6 +185,9 @@ impl Rtc {
                 self.start_dtls(now);
             }
         }
+        let mut desc = desc;
+        // Kept for `remote_description()`: only its length, not the caller's capacity.
+        desc.sdp.shrink_to_fit();
         self.remote_description = Some(desc);
         self.pump(now);
         Ok(())
@@ -280,7 +283,7 @@ impl Rtc {
         if !self.config.relay_only {
             for addr in &self.local_addresses {
                 if let Ok(c) = agent.add_local_candidate(*addr) {
-                    self.local_candidates.push(c);
+                    push_lean(&mut self.local_candidates, c);
                 }
             }
             for s in &self.config.stun_servers {
@@ -298,7 +301,11 @@ impl Rtc {
         Ok(())
     }
 
-    pub(super) fn apply_remote(&mut self, now: Instant, params: RemoteParams) -> Result<(), Error> {
+    pub(super) fn apply_remote(
+        &mut self,
+        now: Instant,
+        mut params: RemoteParams,
+    ) -> Result<(), Error> {
         let agent = self
             .agent
             .as_mut()
@@ -307,9 +314,10 @@ impl Rtc {
             .set_remote_credentials(&params.ufrag, &params.pwd)
             .map_err(|e| Error::BadDescription(e.to_string()))?;
         agent.set_remote_lite(params.ice_lite);
-        for c in &params.candidates {
+        // The agent keeps the candidates; the parameters kept below do not need them.
+        for c in std::mem::take(&mut params.candidates) {
             // Candidates we cannot use (TCP, other components) are skipped, not fatal.
-            let _ = agent.add_remote_candidate(c.clone());
+            let _ = agent.add_remote_candidate(c);
         }
         if params.end_of_candidates {
             agent.end_of_remote_candidates();

@@ -10,7 +10,7 @@
 //! [`Rtc::poll_transmit`] and [`Rtc::poll_event`] until empty, then call
 //! [`Rtc::handle_timeout`] at [`Rtc::poll_timeout`].
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
@@ -35,6 +35,7 @@ use crate::config::RtcConfig;
 use crate::sdp::{LocalParams, RemoteParams, Setup, read_description, write_description};
 use crate::{Error, Event, PeerConnectionState, SignalingState, Transmit};
 
+mod channel_map;
 mod channels;
 mod jsep;
 mod relay;
@@ -90,8 +91,10 @@ pub struct Rtc {
     ufrag: String,
     pwd: String,
     mid: String,
-    last_offer: Option<String>,
-    last_answer: Option<String>,
+    /// What `createOffer` / `createAnswer` last returned, as a digest: enough to refuse a
+    /// munged description without keeping the text.
+    last_offer: Option<SdpDigest>,
+    last_answer: Option<SdpDigest>,
     local_description: Option<SessionDescriptionInit>,
     remote_description: Option<SessionDescriptionInit>,
     remote: Option<RemoteParams>,
@@ -107,7 +110,7 @@ pub struct Rtc {
     early_dtls: VecDeque<Vec<u8>>,
     data: Option<DataChannels>,
     sctp_connected: bool,
-    channels: BTreeMap<ChannelId, Channel>,
+    channels: channel_map::ChannelMap,
     by_stream: HashMap<u16, ChannelId>,
     next_channel: u32,
     negotiation_needed: bool,
@@ -125,6 +128,8 @@ pub struct Rtc {
     relays: Vec<relay::Relay>,
     /// `end_of_local_candidates` was given to the agent (after every relay answered).
     local_end_signalled: bool,
+    /// When [`Rtc::trim`] may next return the memory of drained queues.
+    trim_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for Rtc {
@@ -195,7 +200,7 @@ impl Rtc {
             early_dtls: VecDeque::new(),
             data: None,
             sctp_connected: false,
-            channels: BTreeMap::new(),
+            channels: channel_map::ChannelMap::default(),
             by_stream: HashMap::new(),
             next_channel: 0,
             negotiation_needed: false,
@@ -209,6 +214,7 @@ impl Rtc {
             counters: TransportCounters::default(),
             relays: Vec::new(),
             local_end_signalled: false,
+            trim_at: None,
         })
     }
 
@@ -268,12 +274,12 @@ impl Rtc {
     /// 0.0.0.0): it becomes a host candidate when gathering starts.
     pub fn add_local_address(&mut self, addr: SocketAddr) {
         if !self.local_addresses.contains(&addr) {
-            self.local_addresses.push(addr);
+            push_lean(&mut self.local_addresses, addr);
             if let Some(agent) = &mut self.agent
                 && !self.config.relay_only
                 && let Ok(c) = agent.add_local_candidate(addr)
             {
-                self.local_candidates.push(c);
+                push_lean(&mut self.local_candidates, c);
             }
         }
     }
@@ -376,6 +382,29 @@ impl Rtc {
             d.handle_timeout(now);
         }
         self.pump(now);
+        self.trim(now);
+    }
+
+    /// Returns the memory of drained queues and of the SCTP packet buffer, at most once per
+    /// [`TRIM_INTERVAL`]: an idle connection holds none, and a busy one pays a few
+    /// reallocations per second to grow them back.
+    fn trim(&mut self, now: Instant) {
+        if self.trim_at.is_some_and(|t| now < t) {
+            return;
+        }
+        self.trim_at = Some(now + TRIM_INTERVAL);
+        if self.transmits.is_empty() {
+            self.transmits = VecDeque::new();
+        }
+        if self.events.is_empty() {
+            self.events = VecDeque::new();
+        }
+        if self.early_dtls.is_empty() {
+            self.early_dtls = VecDeque::new();
+        }
+        // Both are empty between calls.
+        self.routes = Vec::new();
+        self.scratch = Vec::new();
     }
 
     /// The next datagram to send.
@@ -413,8 +442,8 @@ impl Rtc {
 
 /// W3C `setLocalDescription`: the description must be the one created (or empty, meaning
 /// that one); munged SDP is refused (`InvalidModificationError`).
-fn check_unmodified(given: &str, created: Option<&str>) -> Result<(), Error> {
-    if given.is_empty() || Some(given) == created {
+fn check_unmodified(given: &str, created: Option<&SdpDigest>) -> Result<(), Error> {
+    if given.is_empty() || created.is_some_and(|c| *c == SdpDigest::of(given)) {
         Ok(())
     } else {
         Err(Error::BadDescription(
@@ -422,6 +451,31 @@ fn check_unmodified(given: &str, created: Option<&str>) -> Result<(), Error> {
         ))
     }
 }
+
+/// The SHA-256 of a description we created (collision-resistant, so a munged description
+/// cannot pass for the created one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct SdpDigest([u8; 32]);
+
+impl SdpDigest {
+    fn of(sdp: &str) -> SdpDigest {
+        let mut out = [0u8; 32];
+        out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, sdp.as_bytes()).as_ref());
+        SdpDigest(out)
+    }
+}
+
+/// Pushes onto a list that usually holds one or two entries (addresses, candidates): the
+/// first push allocates room for one instead of `Vec`'s four.
+fn push_lean<T>(list: &mut Vec<T>, item: T) {
+    if list.capacity() == 0 {
+        list.reserve_exact(1);
+    }
+    list.push(item);
+}
+
+/// How often [`Rtc::trim`] runs at most.
+const TRIM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// Bytes DTLS adds to an SCTP packet: record header 13, explicit nonce 8, GCM tag 16.
 const DTLS_OVERHEAD: usize = 13 + 8 + 16;

@@ -108,7 +108,7 @@ impl Rtc {
             fingerprint: hex.to_owned(),
             fingerprint_algorithm: alg.to_ascii_lowercase(),
         }));
-        for (id, c) in &self.channels {
+        for (id, c) in self.channels.iter() {
             out.push(Stats::DataChannel(DataChannelStats {
                 id: format!("D{}", id.0),
                 label: c.label.clone(),

@@ -82,7 +82,6 @@ impl Rtc {
             zero_checksum: true,
             ..SctpConfig::default()
         };
-        self.scratch = vec![0; config.mtu];
         let mut assoc = Association::new(config, now);
         // Both sides may start (RFC 9260 section 5.2.1 handles the collision); the DTLS
         // client does, as browsers expect an INIT from either side.
@@ -146,7 +145,19 @@ impl Rtc {
             }
             // SCTP -> DTLS.
             if let (Some(data), Some(dtls)) = (&mut self.data, &mut self.dtls) {
-                while let Some(n) = data.poll_transmit_into(&mut self.scratch) {
+                if self.scratch.is_empty() {
+                    // No packet buffer while idle (trim returns it): the first packet comes
+                    // owned (control chunks already are), then a burst gets the buffer.
+                    if let Some(p) = data.poll_transmit() {
+                        moved = true;
+                        if dtls.send(&p).is_ok() {
+                            self.scratch = vec![0; data.association().config().mtu];
+                        }
+                    }
+                }
+                while !self.scratch.is_empty()
+                    && let Some(n) = data.poll_transmit_into(&mut self.scratch)
+                {
                     moved = true;
                     if dtls.send(&self.scratch[..n]).is_err() {
                         break;
@@ -201,7 +212,7 @@ impl Rtc {
         match e {
             IceEvent::LocalCandidate(c) => {
                 if !self.local_candidates.contains(&c) {
-                    self.local_candidates.push(c.clone());
+                    push_lean(&mut self.local_candidates, c.clone());
                 }
                 self.events.push_back(Event::IceCandidate {
                     candidate: Some(c.to_string()),
