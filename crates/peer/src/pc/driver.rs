@@ -1,0 +1,450 @@
+//! The state one connection's handles and its task share, and the task itself.
+//!
+//! The sans-IO [`Rtc`] sits behind a mutex. Whoever holds the lock does the work its call
+//! caused right away: a `send` on the caller's task seals the SCTP packets and writes them to
+//! the socket without a hop through the connection task, and the task reads datagrams in
+//! batches and answers them (SACKs) under one lock. Sockets are non-blocking; a datagram the
+//! kernel refuses (`EWOULDBLOCK`) waits in a queue the task flushes once the socket is
+//! writable again. Events wait in a bounded queue for [`PeerConnection::next_event`]
+//! (super::PeerConnection::next_event): while it is full the task stops reading the sockets,
+//! so a caller that never reads cannot grow memory.
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::poll_fn;
+use std::io::{ErrorKind, IoSliceMut};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::Poll;
+use std::time::Instant;
+
+use quinn_udp::RecvMeta;
+use strata_ice::mdns::MDNS_V4;
+use tokio::io::Interest;
+use tokio::net::UdpSocket;
+use tokio::sync::{Notify, watch};
+
+use super::net::Link;
+
+use crate::{Error, Event, PeerConnectionState, Rtc, SignalingState, Transmit};
+
+/// Events kept for `next_event` before the task stops reading the network.
+const MAX_QUEUED_EVENTS: usize = 4096;
+/// Message bytes kept for `next_event` before the task stops reading the network.
+const MAX_QUEUED_BYTES: usize = 16 << 20;
+/// Receive calls per lock, so that callers get the lock between batches.
+const RECV_CALLS: usize = 8;
+/// Buffers per receive call (`recvmmsg`); each takes one datagram, or with GRO up to 64 KiB
+/// of equal-size datagrams.
+const RECV_SLOTS: usize = 8;
+/// One receive buffer: the largest UDP payload.
+const RECV_SLOT: usize = 65_536;
+/// Datagrams per GSO send at most (the kernel's UDP_MAX_SEGMENTS is 64) and their bytes.
+const GSO_SEGMENTS: usize = 64;
+const GSO_BYTES: usize = 65_000;
+
+thread_local! {
+    /// Receive and GSO buffers, one set per thread rather than per connection: they are used
+    /// only under a connection's lock, without an await, so connections on one thread never
+    /// use them at the same time. Allocated on first use.
+    static BUFFERS: RefCell<(Vec<u8>, Vec<u8>)> = const { RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// The state the task publishes for waiting on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Published {
+    pub(super) gathering_complete: bool,
+    pub(super) connection: PeerConnectionState,
+    pub(super) signaling: SignalingState,
+}
+
+/// What the handles and the task share under the lock.
+pub(super) struct Shared {
+    pub(super) rtc: Rtc,
+    /// Events for `next_event`, oldest first.
+    events: VecDeque<Event>,
+    /// Message bytes in `events`.
+    queued_bytes: usize,
+    /// Datagrams a full socket refused, sent before anything else.
+    blocked: VecDeque<Transmit>,
+    /// The datagrams of one GSO send (kept for its capacity).
+    group: Vec<Transmit>,
+    /// The deadline the task sleeps until; a call that needs an earlier one wakes it.
+    deadline: Option<Instant>,
+    /// `close` was called (or the `PeerConnection` dropped): the task stops.
+    pub(super) closed: bool,
+}
+
+/// One connection's shared half.
+pub(super) struct Inner {
+    shared: Mutex<Shared>,
+    /// One socket per local address.
+    sockets: Vec<Link>,
+    /// The mDNS socket (port 5353), if mDNS resolution is on.
+    mdns: Option<UdpSocket>,
+    /// Wakes the task: an earlier deadline, a refused datagram, room in the event queue, close.
+    wake: Notify,
+    /// Wakes `next_event`.
+    event_ready: Notify,
+    state: watch::Sender<Published>,
+}
+
+impl Inner {
+    pub(super) fn new(
+        rtc: Rtc,
+        sockets: Vec<Link>,
+        mdns: Option<UdpSocket>,
+    ) -> (Arc<Inner>, watch::Receiver<Published>) {
+        let published = Published {
+            gathering_complete: rtc.is_gathering_complete(),
+            connection: rtc.connection_state(),
+            signaling: rtc.signaling_state(),
+        };
+        let (state, state_rx) = watch::channel(published);
+        let inner = Arc::new(Inner {
+            shared: Mutex::new(Shared {
+                rtc,
+                events: VecDeque::new(),
+                queued_bytes: 0,
+                blocked: VecDeque::new(),
+                group: Vec::new(),
+                deadline: None,
+                closed: false,
+            }),
+            sockets,
+            mdns,
+            wake: Notify::new(),
+            event_ready: Notify::new(),
+            state,
+        });
+        (inner, state_rx)
+    }
+
+    /// The lock. A panic while it was held leaves the core as it was at the panic; the
+    /// connection goes on rather than poisoning every handle.
+    pub(super) fn lock(&self) -> MutexGuard<'_, Shared> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Runs `f` on the core, then does what it caused (datagrams out, events queued, the task
+    /// woken for an earlier timer). `Error::Closed` once the connection is closed.
+    pub(super) fn with<T>(&self, f: impl FnOnce(&mut Rtc, Instant) -> T) -> Result<T, Error> {
+        let mut s = self.lock();
+        if s.closed {
+            return Err(Error::Closed);
+        }
+        let out = f(&mut s.rtc, Instant::now());
+        self.settle(&mut s);
+        Ok(out)
+    }
+
+    /// After any change to the core: flushes datagrams, queues events, publishes the state,
+    /// and wakes the task if it must wake earlier or flush refused datagrams.
+    fn settle(&self, s: &mut Shared) {
+        self.settle_inner(s);
+        let earlier = match (s.rtc.poll_timeout(), s.deadline) {
+            (Some(d), Some(current)) => d < current,
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if earlier || !s.blocked.is_empty() {
+            self.wake.notify_one();
+        }
+    }
+
+    /// [`Inner::settle`] without waking the task (for the task itself).
+    fn settle_inner(&self, s: &mut Shared) {
+        self.flush(s);
+        let mut queued = false;
+        while let Some(e) = s.rtc.poll_event() {
+            if let Event::ChannelMessage { data, .. } = &e {
+                s.queued_bytes += data.len();
+            }
+            s.events.push_back(e);
+            queued = true;
+        }
+        if queued {
+            self.event_ready.notify_one();
+        }
+        self.publish(s);
+    }
+
+    fn publish(&self, s: &Shared) {
+        let published = if s.closed {
+            Published {
+                gathering_complete: s.rtc.is_gathering_complete(),
+                connection: PeerConnectionState::Closed,
+                signaling: SignalingState::Closed,
+            }
+        } else {
+            Published {
+                gathering_complete: s.rtc.is_gathering_complete(),
+                connection: s.rtc.connection_state(),
+                signaling: s.rtc.signaling_state(),
+            }
+        };
+        self.state.send_if_modified(|p| {
+            let changed = *p != published;
+            *p = published;
+            changed
+        });
+    }
+
+    /// Writes the datagrams the core has for the network, refused ones first: runs of
+    /// equal-size datagrams to one destination go out in one GSO send. Stops at the first
+    /// `EWOULDBLOCK` (the task retries once the socket is writable).
+    fn flush(&self, s: &mut Shared) {
+        let mut group = std::mem::take(&mut s.group);
+        while let Some(t) = s.next_transmit() {
+            if t.destination == MDNS_V4 {
+                if let Some(m) = &self.mdns {
+                    // A full mDNS socket loses the query; the querier retries.
+                    let _ = m.try_send_to(&t.contents, t.destination);
+                }
+                continue;
+            }
+            let Some(link) = self.sockets.iter().find(|l| l.local == t.source) else {
+                continue;
+            };
+            let segment = t.contents.len();
+            let (source, destination) = (t.source, t.destination);
+            let max = link.state.max_gso_segments().min(GSO_SEGMENTS);
+            let mut bytes = segment;
+            group.push(t);
+            // A run: same path, same size; the last one may be shorter.
+            while group.len() < max && bytes + segment <= GSO_BYTES {
+                let Some(next) = s.next_transmit() else { break };
+                let len = next.contents.len();
+                if next.source != source || next.destination != destination || len > segment {
+                    s.blocked.push_front(next);
+                    break;
+                }
+                bytes += len;
+                group.push(next);
+                if len < segment {
+                    break;
+                }
+            }
+            let sent = BUFFERS.with_borrow_mut(|(_, gso)| {
+                let contents: &[u8] = match group.as_slice() {
+                    [one] => &one.contents,
+                    many => {
+                        gso.clear();
+                        for t in many {
+                            gso.extend_from_slice(&t.contents);
+                        }
+                        gso
+                    }
+                };
+                let transmit = quinn_udp::Transmit {
+                    destination,
+                    ecn: None,
+                    contents,
+                    segment_size: (group.len() > 1).then_some(segment),
+                    src_ip: None,
+                };
+                link.socket.try_io(Interest::WRITABLE, || {
+                    link.state.try_send((&link.socket).into(), &transmit)
+                })
+            });
+            match sent {
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    for t in group.drain(..).rev() {
+                        s.blocked.push_front(t);
+                    }
+                    break;
+                }
+                // Any other error (unreachable network) loses the datagrams, as on the wire.
+                _ => group.clear(),
+            }
+        }
+        s.group = group;
+    }
+
+    /// Closes the connection: the core says goodbye (close_notify), the task stops, waiters
+    /// on events see the end.
+    pub(super) fn close(&self) {
+        let mut s = self.lock();
+        if s.closed {
+            return;
+        }
+        s.rtc.close(Instant::now());
+        self.flush(&mut s);
+        s.closed = true;
+        self.publish(&s);
+        drop(s);
+        self.wake.notify_one();
+        self.event_ready.notify_waiters();
+    }
+
+    /// The next event; `None` once the connection is closed and the queue drained.
+    pub(super) async fn next_event(&self) -> Option<Event> {
+        loop {
+            {
+                let mut s = self.lock();
+                if let Some(e) = s.events.pop_front() {
+                    let was_full = !s.has_room();
+                    if let Event::ChannelMessage { data, .. } = &e {
+                        s.queued_bytes -= data.len();
+                    }
+                    if was_full && s.has_room() {
+                        self.wake.notify_one();
+                    }
+                    if !s.events.is_empty() {
+                        // Let another waiter take the next one.
+                        self.event_ready.notify_one();
+                    }
+                    return Some(e);
+                }
+                if s.closed {
+                    return None;
+                }
+            }
+            self.event_ready.notified().await;
+        }
+    }
+}
+
+impl Shared {
+    /// The next datagram to write: a refused one first, then the core's.
+    fn next_transmit(&mut self) -> Option<Transmit> {
+        self.blocked
+            .pop_front()
+            .or_else(|| self.rtc.poll_transmit())
+    }
+
+    /// Whether the task may read more from the network (the event queue has room).
+    fn has_room(&self) -> bool {
+        self.events.len() < MAX_QUEUED_EVENTS && self.queued_bytes < MAX_QUEUED_BYTES
+    }
+}
+
+/// What woke the task.
+enum Ready {
+    /// Data socket `i` has datagrams (`sockets.len()` is the mDNS socket).
+    Readable(usize),
+    /// A socket with refused datagrams is writable again.
+    Writable,
+}
+
+/// The connection's task: timers, reading the sockets, flushing refused datagrams.
+pub(super) async fn drive(inner: Arc<Inner>) {
+    // Where the next readiness scan starts, so a busy socket cannot starve the others.
+    let mut first = 0usize;
+    let count = inner.sockets.len() + usize::from(inner.mdns.is_some());
+    let receiver = |i: usize| {
+        inner
+            .sockets
+            .get(i)
+            .map(|link| &link.socket)
+            .or(inner.mdns.as_ref())
+    };
+    loop {
+        let (deadline, can_read, want_write) = {
+            let mut s = inner.lock();
+            if s.closed {
+                break;
+            }
+            let now = Instant::now();
+            if s.rtc.poll_timeout().is_some_and(|d| d <= now) {
+                s.rtc.handle_timeout(now);
+            }
+            inner.settle_inner(&mut s);
+            s.deadline = s.rtc.poll_timeout();
+            (s.deadline, s.has_room(), !s.blocked.is_empty())
+        };
+        let ready = poll_fn(|cx| {
+            if can_read {
+                for k in 0..count {
+                    let i = (first + k) % count;
+                    if receiver(i).is_some_and(|r| r.poll_recv_ready(cx).is_ready()) {
+                        return Poll::Ready(Ready::Readable(i));
+                    }
+                }
+            }
+            if want_write {
+                for link in &inner.sockets {
+                    if link.socket.poll_send_ready(cx).is_ready() {
+                        return Poll::Ready(Ready::Writable);
+                    }
+                }
+            }
+            Poll::Pending
+        });
+        let ready = tokio::select! {
+            r = ready => Some(r),
+            () = inner.wake.notified() => None,
+            () = sleep_until(deadline) => None,
+        };
+        if let Some(Ready::Readable(i)) = ready {
+            first = (i + 1) % count;
+            let mut s = inner.lock();
+            if s.closed {
+                break;
+            }
+            match inner.sockets.get(i) {
+                Some(link) => receive(&mut s.rtc, link),
+                None => {
+                    if let Some(m) = &inner.mdns {
+                        receive_mdns(&mut s.rtc, m);
+                    }
+                }
+            }
+            inner.settle_inner(&mut s);
+        }
+    }
+}
+
+/// Reads what a data socket has (up to [`RECV_CALLS`] batched calls) into the core.
+fn receive(rtc: &mut Rtc, link: &Link) {
+    BUFFERS.with_borrow_mut(|(buf, _)| {
+        if buf.is_empty() {
+            buf.resize(RECV_SLOTS * RECV_SLOT, 0);
+        }
+        let mut meta = [RecvMeta::default(); RECV_SLOTS];
+        for _ in 0..RECV_CALLS {
+            let mut slots = buf.chunks_mut(RECV_SLOT);
+            let mut iovs: [IoSliceMut<'_>; RECV_SLOTS] =
+                std::array::from_fn(|_| IoSliceMut::new(slots.next().unwrap_or_default()));
+            let got = link.socket.try_io(Interest::READABLE, || {
+                link.state.recv((&link.socket).into(), &mut iovs, &mut meta)
+            });
+            let n = match got {
+                Ok(n) => n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                // ICMP errors (port unreachable) surface as receive errors on Linux.
+                Err(_) => continue,
+            };
+            let now = Instant::now();
+            for (m, slot) in meta.iter().zip(buf.chunks(RECV_SLOT)).take(n) {
+                let data = slot.get(..m.len).unwrap_or(slot);
+                // With GRO one buffer holds several datagrams of `stride` bytes.
+                for datagram in data.chunks(m.stride.max(1)) {
+                    rtc.handle_packet(now, m.addr, link.local, datagram);
+                }
+            }
+        }
+    });
+}
+
+/// Reads what the mDNS socket has into the core.
+fn receive_mdns(rtc: &mut Rtc, socket: &UdpSocket) {
+    BUFFERS.with_borrow_mut(|(buf, _)| {
+        if buf.is_empty() {
+            buf.resize(RECV_SLOTS * RECV_SLOT, 0);
+        }
+        for _ in 0..RECV_CALLS {
+            match socket.try_recv_from(buf) {
+                Ok((n, _)) => rtc.handle_mdns(Instant::now(), buf.get(..n).unwrap_or_default()),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return,
+                Err(_) => {}
+            }
+        }
+    });
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(tokio::time::Instant::from_std(d)).await,
+        None => std::future::pending().await,
+    }
+}

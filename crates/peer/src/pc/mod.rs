@@ -1,0 +1,335 @@
+//! The async `PeerConnection` on tokio: the W3C RTCPeerConnection in Rust form around the
+//! sans-IO [`Rtc`](crate::Rtc) core.
+//!
+//! Each connection has UDP sockets (one per local address, so every datagram's local address
+//! is known to ICE), an mDNS socket for resolving browsers' `<uuid>.local` candidates, and one
+//! task that reads the sockets and runs the timers. Methods work on the sans-IO core directly
+//! under a lock (a `send` writes its datagrams on the caller's task); events come out of
+//! [`PeerConnection::next_event`] (a bounded queue: a caller that stops reading events
+//! stalls its connection rather than growing memory).
+
+mod driver;
+mod net;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use strata_dtls::crypto::cert::Certificate;
+use strata_ice::{HostFilter, host_addresses};
+use tokio::sync::watch;
+
+use driver::{Inner, Published, drive};
+use net::{IceUrl, data_socket, mdns_socket, resolve_ice_url};
+
+use crate::{
+    ChannelId, ChannelInfo, DataChannelInit, Error, Event, PeerConnectionState, Rtc, RtcConfig,
+    SessionDescriptionInit, SignalingState,
+};
+
+/// A STUN or TURN server (W3C `RTCIceServer`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IceServer {
+    /// `stun:host[:port]` or `turn:` / `turns:` URLs.
+    pub urls: Vec<String>,
+    /// The TURN username.
+    pub username: Option<String>,
+    /// The TURN password.
+    pub credential: Option<String>,
+}
+
+/// Which candidates ICE may use (W3C `RTCIceTransportPolicy`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum IceTransportPolicy {
+    /// Every candidate.
+    #[default]
+    All,
+    /// Relayed candidates only.
+    Relay,
+}
+
+/// Settings of a [`PeerConnection`] (W3C `RTCConfiguration`).
+#[derive(Debug, Clone, Default)]
+pub struct Configuration {
+    /// STUN and TURN servers. There is no default server: none is contacted unless listed.
+    pub ice_servers: Vec<IceServer>,
+    /// The ICE transport policy.
+    pub ice_transport_policy: IceTransportPolicy,
+    /// The DTLS certificate (`None`: a fresh ECDSA P-256 certificate).
+    pub certificate: Option<Arc<Certificate>>,
+    /// The local addresses to gather host candidates on; `None` enumerates the machine's
+    /// interfaces with [`HostFilter::default`] (no loopback, no link-local).
+    pub local_addresses: Option<Vec<IpAddr>>,
+    /// Resolve remote mDNS (`.local`) candidates (default true; needs UDP port 5353 with
+    /// address reuse).
+    pub disable_mdns: bool,
+    /// Lower-level settings of the core (SCTP port, max-message-size, MTU...).
+    pub rtc: RtcConfig,
+}
+
+/// An RTCPeerConnection. Cheap to share behind an `Arc`; every method takes `&self`.
+/// Dropping it closes the connection.
+pub struct PeerConnection {
+    inner: Arc<Inner>,
+    state: watch::Receiver<Published>,
+}
+
+impl std::fmt::Debug for PeerConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeerConnection")
+            .field("state", &*self.state.borrow())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A data channel of a [`PeerConnection`] (W3C `RTCDataChannel`). Cheap to clone; every
+/// clone names the same channel.
+#[derive(Clone)]
+pub struct DataChannel {
+    id: ChannelId,
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for DataChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataChannel")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PeerConnection {
+    /// Creates a peer connection: binds one UDP socket per local address (ephemeral ports)
+    /// and starts its task on the current tokio runtime.
+    pub async fn new(config: Configuration) -> Result<PeerConnection, Error> {
+        let mut rtc_config = config.rtc.clone();
+        if config.certificate.is_some() {
+            rtc_config.certificate = config.certificate.clone();
+        }
+        for server in &config.ice_servers {
+            for url in &server.urls {
+                match resolve_ice_url(url).await? {
+                    IceUrl::Stun(addrs) => rtc_config.stun_servers.extend(addrs),
+                    IceUrl::Turn(addr) => {
+                        let (Some(username), Some(password)) =
+                            (&server.username, &server.credential)
+                        else {
+                            return Err(Error::BadConfiguration(format!(
+                                "{url} needs a username and a credential"
+                            )));
+                        };
+                        rtc_config.turn_servers.push(crate::TurnServer {
+                            server: addr,
+                            username: username.clone(),
+                            password: password.clone(),
+                        });
+                    }
+                }
+            }
+        }
+        rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
+        let mut rtc = Rtc::new(rtc_config)?;
+        let ips = match &config.local_addresses {
+            Some(ips) => ips.clone(),
+            None => host_addresses(HostFilter::default()).map_err(|e| Error::Io(e.to_string()))?,
+        };
+        if ips.is_empty() {
+            return Err(Error::Io("no local address to gather candidates on".into()));
+        }
+        let mut sockets = Vec::new();
+        for ip in ips {
+            let link = data_socket(SocketAddr::new(ip, 0))
+                .map_err(|e| Error::Io(format!("bind {ip}: {e}")))?;
+            rtc.add_local_address(link.local);
+            sockets.push(link);
+        }
+        let mdns = if config.disable_mdns {
+            None
+        } else {
+            mdns_socket().ok()
+        };
+        let (inner, state) = Inner::new(rtc, sockets, mdns);
+        tokio::spawn(drive(inner.clone()));
+        Ok(PeerConnection { inner, state })
+    }
+
+    /// `createOffer`.
+    pub async fn create_offer(&self) -> Result<SessionDescriptionInit, Error> {
+        self.inner.with(|rtc, _| rtc.create_offer())?
+    }
+
+    /// `createAnswer`.
+    pub async fn create_answer(&self) -> Result<SessionDescriptionInit, Error> {
+        self.inner.with(|rtc, _| rtc.create_answer())?
+    }
+
+    /// `setLocalDescription`.
+    pub async fn set_local_description(&self, desc: SessionDescriptionInit) -> Result<(), Error> {
+        self.inner
+            .with(|rtc, now| rtc.set_local_description(now, &desc))?
+    }
+
+    /// `setRemoteDescription` (including rollback).
+    pub async fn set_remote_description(&self, desc: SessionDescriptionInit) -> Result<(), Error> {
+        self.inner
+            .with(|rtc, now| rtc.set_remote_description(now, desc))?
+    }
+
+    /// `addIceCandidate`: `candidate:...`, or `None` for end-of-candidates.
+    pub async fn add_ice_candidate(&self, candidate: Option<String>) -> Result<(), Error> {
+        self.inner
+            .with(|rtc, now| rtc.add_ice_candidate(now, candidate.as_deref()))?
+    }
+
+    /// `localDescription`, with the candidates gathered so far.
+    pub async fn local_description(&self) -> Option<SessionDescriptionInit> {
+        self.inner
+            .with(|rtc, _| rtc.local_description())
+            .ok()
+            .flatten()
+    }
+
+    /// Waits until ICE gathering is complete (for non-trickle signaling: the local
+    /// description then has every candidate).
+    pub async fn gathering_complete(&self) {
+        let mut state = self.state.clone();
+        let _ = state.wait_for(|s| s.gathering_complete).await;
+    }
+
+    /// The current `connectionState`.
+    pub fn connection_state(&self) -> PeerConnectionState {
+        self.state.borrow().connection
+    }
+
+    /// The current `signalingState`.
+    pub fn signaling_state(&self) -> SignalingState {
+        self.state.borrow().signaling
+    }
+
+    /// `createDataChannel`.
+    pub async fn create_data_channel(
+        &self,
+        label: &str,
+        init: DataChannelInit,
+    ) -> Result<DataChannel, Error> {
+        let id = self
+            .inner
+            .with(|rtc, now| rtc.create_data_channel(now, label, init))??;
+        Ok(self.channel(id))
+    }
+
+    /// The handle of a channel named in an [`Event`] (for example a remote channel from
+    /// [`Event::DataChannel`]).
+    pub fn channel(&self, id: ChannelId) -> DataChannel {
+        DataChannel {
+            id,
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// The next event, or `None` once the connection is closed and drained. Events wait in
+    /// a bounded queue: while it is full the connection stops reading the network.
+    pub async fn next_event(&self) -> Option<Event> {
+        self.inner.next_event().await
+    }
+
+    /// The selected ICE candidate pair (local, remote) as `candidate:` attribute values, once
+    /// ICE has one.
+    pub async fn selected_candidate_pair(&self) -> Option<(String, String)> {
+        self.inner
+            .with(|rtc, _| {
+                rtc.ice_agent()
+                    .and_then(|a| a.selected_pair())
+                    .map(|(l, r)| (l.to_string(), r.to_string()))
+            })
+            .ok()
+            .flatten()
+    }
+
+    /// The DTLS key log line (`SSLKEYLOGFILE` format) once the handshake is done, for
+    /// decrypting captures. Secret: debugging only.
+    pub async fn dtls_key_log_line(&self) -> Option<String> {
+        self.inner
+            .with(|rtc, _| rtc.dtls_key_log_line())
+            .ok()
+            .flatten()
+    }
+
+    /// `getStats`: W3C-shaped entries (see [`crate::stats`]).
+    pub async fn get_stats(&self) -> Vec<crate::stats::Stats> {
+        self.inner.with(|rtc, _| rtc.stats()).unwrap_or_default()
+    }
+
+    /// `restartIce`: the next offer carries new ICE credentials ([`Event::NegotiationNeeded`]
+    /// follows); data keeps flowing on the current pair meanwhile.
+    pub async fn restart_ice(&self) {
+        let _ = self.inner.with(|rtc, _| rtc.restart_ice());
+    }
+
+    /// `close`.
+    pub async fn close(&self) {
+        self.inner.close();
+    }
+}
+
+impl Drop for PeerConnection {
+    fn drop(&mut self) {
+        self.inner.close();
+    }
+}
+
+impl DataChannel {
+    /// The channel's id in its connection.
+    pub fn id(&self) -> ChannelId {
+        self.id
+    }
+
+    /// Label, options, stream id and `readyState`.
+    pub async fn info(&self) -> Option<ChannelInfo> {
+        self.inner
+            .with(|rtc, _| rtc.channel(self.id))
+            .ok()
+            .flatten()
+    }
+
+    /// Sends a text message.
+    pub async fn send_text(&self, text: &str) -> Result<(), Error> {
+        self.send_slice(text.as_bytes(), false)
+    }
+
+    /// Sends a binary message.
+    pub async fn send_binary(&self, data: &[u8]) -> Result<(), Error> {
+        self.send_slice(data, true)
+    }
+
+    /// Sends a message already in a `Vec`, text or binary.
+    pub async fn send(&self, data: Vec<u8>, binary: bool) -> Result<(), Error> {
+        self.send_slice(&data, binary)
+    }
+
+    /// Queues the message and writes what congestion control allows right away, on the
+    /// caller's task.
+    fn send_slice(&self, data: &[u8], binary: bool) -> Result<(), Error> {
+        self.inner
+            .with(|rtc, now| rtc.send(now, self.id, data, binary))?
+    }
+
+    /// `bufferedAmount`.
+    pub async fn buffered_amount(&self) -> usize {
+        self.inner
+            .with(|rtc, _| rtc.buffered_amount(self.id))
+            .unwrap_or(0)
+    }
+
+    /// `bufferedAmountLowThreshold`.
+    pub async fn set_buffered_amount_low_threshold(&self, threshold: usize) {
+        let _ = self
+            .inner
+            .with(|rtc, _| rtc.set_buffered_amount_low_threshold(self.id, threshold));
+    }
+
+    /// `close`.
+    pub async fn close(&self) -> Result<(), Error> {
+        self.inner
+            .with(|rtc, now| rtc.close_channel(now, self.id))?
+    }
+}
