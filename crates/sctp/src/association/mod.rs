@@ -365,13 +365,13 @@ impl Association {
         }
         let tag = view.verification_tag();
         let mut chunks = view.into_chunks();
-        let Some(first) = chunks.clone().next() else {
+        let Some(first) = chunks.next() else {
             self.stats.dropped_malformed += 1;
             return Ok(());
         };
         if first.chunk_type == ChunkType::INIT {
             // Section 8.5.1 A: INIT travels alone with a zero tag.
-            if tag != 0 || chunks.clone().nth(1).is_some() {
+            if tag != 0 || chunks.next().is_some() {
                 self.stats.dropped_tag += 1;
                 return Ok(());
             }
@@ -382,7 +382,7 @@ impl Association {
             return Ok(());
         }
         let mut had_data = false;
-        for raw in chunks.by_ref() {
+        for raw in core::iter::once(first).chain(chunks) {
             if self.state == State::Terminated {
                 break;
             }

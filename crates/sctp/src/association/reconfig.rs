@@ -111,7 +111,15 @@ impl Association {
 
     /// Sends the pending request if none is outstanding and its streams have no unsent
     /// data left.
+    #[inline]
     pub(super) fn maybe_send_reset_request(&mut self, now: Instant) {
+        if !self.reconfig.pending.is_empty() {
+            self.queue_reset_request(now);
+        }
+    }
+
+    #[cold]
+    fn queue_reset_request(&mut self, now: Instant) {
         let rc = &mut self.reconfig;
         if rc.pending.is_empty() || rc.outstanding.is_some() || self.state != State::Established {
             return;
@@ -242,7 +250,16 @@ impl Association {
 
     /// Performs the deferred incoming reset once the cumulative TSN has reached the
     /// sender's last TSN; returns whether it did.
+    #[inline]
     pub(super) fn perform_deferred_reset(&mut self) -> bool {
+        if self.reconfig.deferred.is_none() {
+            return false;
+        }
+        self.perform_deferred_reset_now()
+    }
+
+    #[cold]
+    fn perform_deferred_reset_now(&mut self) -> bool {
         let Some(d) = &self.reconfig.deferred else {
             return false;
         };

@@ -378,7 +378,7 @@ impl Sender {
             if !bypass && self.flight >= self.cwnd {
                 break;
             }
-            if !write_data(builder, tsn, c, &self.bytes, self.bytes_base) {
+            if !fits(builder, c.len) || !write_data(builder, tsn, c, &self.bytes, self.bytes_base) {
                 break;
             }
             c.state = ChunkState::InFlight;
@@ -412,6 +412,11 @@ impl Sender {
                 let allowed =
                     self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0);
                 if !allowed {
+                    break;
+                }
+                // Chunks are cut to the MTU when queued: one that does not fit waits for
+                // the next packet (checked before building its header).
+                if !fits(builder, len) {
                     break;
                 }
                 let tsn = self.base_tsn.wrapping_add(self.next_new as u32);
@@ -594,7 +599,14 @@ impl Sender {
     }
 }
 
+/// Whether a DATA chunk with `len` bytes of user data (padded) fits in the packet.
+#[inline(always)]
+fn fits(builder: &PacketBuilder<'_>, len: usize) -> bool {
+    crate::bytes::pad4(4 + Data::FIXED_LEN + len) <= builder.remaining()
+}
+
 /// Writes one DATA chunk; false if it does not fit.
+#[inline]
 fn write_data(
     builder: &mut PacketBuilder<'_>,
     tsn: u32,

@@ -60,10 +60,15 @@ impl Sender {
     /// Cost: the chunks with a limit newly marked lost plus the expired deadlines, each
     /// looked at once, never the whole queue or the whole flight, so a long queue of timed messages costs nothing
     /// per packet until their deadlines come.
+    #[inline]
     pub(in crate::association) fn abandon_expired(&mut self, now: Instant) {
-        if !self.pr || self.pr_chunks == 0 {
-            return;
+        if self.pr && self.pr_chunks != 0 {
+            self.abandon_expired_now(now);
         }
+    }
+
+    #[cold]
+    fn abandon_expired_now(&mut self, now: Instant) {
         // A1/A2: only a chunk marked for retransmission can exceed its limit; each is
         // checked once, when marked.
         let mut check = std::mem::take(&mut self.rtx_check);
