@@ -15,13 +15,14 @@
 //! rule that data sent before the ACK arrives must be ordered (the channel's own
 //! ordering is used).
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::DcepMessage;
 use crate::association::{Association, Error, Event, RemoteMaxMessageSize, SendOptions};
 use crate::chunk::Ppid;
 use crate::dcep::{ChannelType, DataChannelOpen};
+use crate::vec_map::VecMap;
 
 /// Our DTLS role, which decides the parity of the stream ids we pick.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -206,7 +207,7 @@ pub enum ChannelError {
 pub struct DataChannels {
     association: Association,
     role: DtlsRole,
-    channels: BTreeMap<u16, Channel>,
+    channels: VecMap<u16, Channel>,
     events: VecDeque<ChannelEvent>,
 }
 
@@ -216,7 +217,7 @@ impl DataChannels {
         Self {
             association,
             role,
-            channels: BTreeMap::new(),
+            channels: VecMap::default(),
             events: VecDeque::new(),
         }
     }
@@ -444,7 +445,7 @@ impl DataChannels {
                 _ => {}
             }
         }
-        for (&id, c) in &mut self.channels {
+        for (&id, c) in self.channels.iter_mut() {
             if c.above_threshold && self.association.buffered_amount(id) <= c.low_threshold {
                 c.above_threshold = false;
                 self.events

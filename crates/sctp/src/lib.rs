@@ -10,6 +10,7 @@ mod error;
 pub mod items;
 pub mod packet;
 pub mod serial;
+mod vec_map;
 
 pub use association::Association;
 pub use chunk::{Chunk, ChunkType, RawChunk};
