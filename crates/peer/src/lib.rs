@@ -11,6 +11,8 @@ pub mod stats;
 
 pub use channel::{ChannelId, ChannelInfo, ChannelState, DataChannelInit};
 pub use config::{RtcConfig, TurnServer};
+#[cfg(feature = "webrtc-util")]
+pub use pc::Transport;
 #[cfg(feature = "tokio")]
 pub use pc::{Configuration, DataChannel, IceServer, IceTransportPolicy, PeerConnection};
 pub use rtc::Rtc;

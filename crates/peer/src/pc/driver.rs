@@ -13,17 +13,18 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::io::{ErrorKind, IoSliceMut};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::Poll;
 use std::time::Instant;
 
-use quinn_udp::RecvMeta;
+use quinn_udp::{RecvMeta, UdpSocketState};
 use strata_ice::mdns::MDNS_V4;
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, watch};
 
-use super::net::Link;
+use super::net::{Link, LinkIo};
 
 use crate::{Error, Event, PeerConnectionState, Rtc, SignalingState, Transmit};
 
@@ -86,6 +87,9 @@ pub(super) struct Inner {
     /// Wakes `next_event`.
     event_ready: Notify,
     state: watch::Sender<Published>,
+    /// Tasks besides the connection task (readers and writers of user transports), stopped
+    /// by `close`.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
 }
 
 impl Inner {
@@ -115,6 +119,7 @@ impl Inner {
             wake: Notify::new(),
             event_ready: Notify::new(),
             state,
+            tasks: Mutex::new(Vec::new()),
         });
         (inner, state_rx)
     }
@@ -205,9 +210,18 @@ impl Inner {
             let Some(link) = self.sockets.iter().find(|l| l.local == t.source) else {
                 continue;
             };
+            let (socket, state) = match &link.io {
+                LinkIo::Udp { socket, state } => (socket, state),
+                #[cfg(feature = "webrtc-util")]
+                LinkIo::Conn { queue } => {
+                    // Full: lost, as on a congested link.
+                    let _ = queue.try_send((t.contents, t.destination));
+                    continue;
+                }
+            };
             let segment = t.contents.len();
             let (source, destination) = (t.source, t.destination);
-            let max = link.state.max_gso_segments().min(GSO_SEGMENTS);
+            let max = state.max_gso_segments().min(GSO_SEGMENTS);
             let mut bytes = segment;
             group.push(t);
             // A run: same path, same size; the last one may be shorter.
@@ -242,8 +256,8 @@ impl Inner {
                     segment_size: (group.len() > 1).then_some(segment),
                     src_ip: None,
                 };
-                link.socket.try_io(Interest::WRITABLE, || {
-                    link.state.try_send((&link.socket).into(), &transmit)
+                socket.try_io(Interest::WRITABLE, || {
+                    state.try_send(socket.into(), &transmit)
                 })
             });
             match sent {
@@ -274,6 +288,31 @@ impl Inner {
         drop(s);
         self.wake.notify_one();
         self.event_ready.notify_waiters();
+        let tasks = std::mem::take(&mut *self.tasks.lock().unwrap_or_else(PoisonError::into_inner));
+        for t in tasks {
+            t.abort();
+        }
+    }
+
+    /// Keeps a task to stop at `close`.
+    #[cfg(feature = "webrtc-util")]
+    pub(super) fn adopt(&self, task: tokio::task::AbortHandle) {
+        self.tasks
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(task);
+    }
+
+    /// Feeds a datagram a user transport received; false once the connection is closed.
+    #[cfg(feature = "webrtc-util")]
+    pub(super) fn handle_datagram(&self, local: SocketAddr, from: SocketAddr, data: &[u8]) -> bool {
+        let mut s = self.lock();
+        if s.closed {
+            return false;
+        }
+        s.rtc.handle_packet(Instant::now(), from, local, data);
+        self.settle(&mut s);
+        true
     }
 
     /// The next event; `None` once the connection is closed and the queue drained.
@@ -331,12 +370,15 @@ pub(super) async fn drive(inner: Arc<Inner>) {
     // Where the next readiness scan starts, so a busy socket cannot starve the others.
     let mut first = 0usize;
     let count = inner.sockets.len() + usize::from(inner.mdns.is_some());
-    let receiver = |i: usize| {
-        inner
-            .sockets
-            .get(i)
-            .map(|link| &link.socket)
-            .or(inner.mdns.as_ref())
+    let receiver = |i: usize| match inner.sockets.get(i) {
+        Some(Link {
+            io: LinkIo::Udp { socket, .. },
+            ..
+        }) => Some(socket),
+        // Read by its own task.
+        #[cfg(feature = "webrtc-util")]
+        Some(_) => None,
+        None => inner.mdns.as_ref(),
     };
     loop {
         let (deadline, can_read, want_write) = {
@@ -363,7 +405,9 @@ pub(super) async fn drive(inner: Arc<Inner>) {
             }
             if want_write {
                 for link in &inner.sockets {
-                    if link.socket.poll_send_ready(cx).is_ready() {
+                    if let LinkIo::Udp { socket, .. } = &link.io
+                        && socket.poll_send_ready(cx).is_ready()
+                    {
                         return Poll::Ready(Ready::Writable);
                     }
                 }
@@ -382,7 +426,12 @@ pub(super) async fn drive(inner: Arc<Inner>) {
                 break;
             }
             match inner.sockets.get(i) {
-                Some(link) => receive(&mut s.rtc, link),
+                Some(Link {
+                    local,
+                    io: LinkIo::Udp { socket, state },
+                }) => receive(&mut s.rtc, *local, socket, state),
+                #[cfg(feature = "webrtc-util")]
+                Some(_) => {}
                 None => {
                     if let Some(m) = &inner.mdns {
                         receive_mdns(&mut s.rtc, m);
@@ -395,7 +444,7 @@ pub(super) async fn drive(inner: Arc<Inner>) {
 }
 
 /// Reads what a data socket has (up to [`RECV_CALLS`] batched calls) into the core.
-fn receive(rtc: &mut Rtc, link: &Link) {
+fn receive(rtc: &mut Rtc, local: SocketAddr, socket: &UdpSocket, state: &UdpSocketState) {
     BUFFERS.with_borrow_mut(|(buf, _)| {
         if buf.is_empty() {
             buf.resize(RECV_SLOTS * RECV_SLOT, 0);
@@ -405,8 +454,8 @@ fn receive(rtc: &mut Rtc, link: &Link) {
             let mut slots = buf.chunks_mut(RECV_SLOT);
             let mut iovs: [IoSliceMut<'_>; RECV_SLOTS] =
                 std::array::from_fn(|_| IoSliceMut::new(slots.next().unwrap_or_default()));
-            let got = link.socket.try_io(Interest::READABLE, || {
-                link.state.recv((&link.socket).into(), &mut iovs, &mut meta)
+            let got = socket.try_io(Interest::READABLE, || {
+                state.recv(socket.into(), &mut iovs, &mut meta)
             });
             let n = match got {
                 Ok(n) => n,
@@ -419,7 +468,7 @@ fn receive(rtc: &mut Rtc, link: &Link) {
                 let data = slot.get(..m.len).unwrap_or(slot);
                 // With GRO one buffer holds several datagrams of `stride` bytes.
                 for datagram in data.chunks(m.stride.max(1)) {
-                    rtc.handle_packet(now, m.addr, link.local, datagram);
+                    rtc.handle_packet(now, m.addr, local, datagram);
                 }
             }
         }

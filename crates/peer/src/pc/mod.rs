@@ -8,6 +8,10 @@
 //! [`PeerConnection::next_event`] (a bounded queue: a caller that stops reading events
 //! stalls its connection rather than growing memory).
 
+#[cfg(feature = "webrtc-util")]
+mod conn;
+#[cfg(feature = "webrtc-util")]
+pub use conn::Transport;
 mod driver;
 mod net;
 
@@ -81,6 +85,36 @@ impl std::fmt::Debug for PeerConnection {
     }
 }
 
+/// The sans-IO core for `config`: certificate, ICE servers (resolved), transport policy.
+async fn core(config: &Configuration) -> Result<Rtc, Error> {
+    let mut rtc_config = config.rtc.clone();
+    if config.certificate.is_some() {
+        rtc_config.certificate = config.certificate.clone();
+    }
+    for server in &config.ice_servers {
+        for url in &server.urls {
+            match resolve_ice_url(url).await? {
+                IceUrl::Stun(addrs) => rtc_config.stun_servers.extend(addrs),
+                IceUrl::Turn(addr) => {
+                    let (Some(username), Some(password)) = (&server.username, &server.credential)
+                    else {
+                        return Err(Error::BadConfiguration(format!(
+                            "{url} needs a username and a credential"
+                        )));
+                    };
+                    rtc_config.turn_servers.push(crate::TurnServer {
+                        server: addr,
+                        username: username.clone(),
+                        password: password.clone(),
+                    });
+                }
+            }
+        }
+    }
+    rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
+    Rtc::new(rtc_config)
+}
+
 /// A data channel of a [`PeerConnection`] (W3C `RTCDataChannel`). Cheap to clone; every
 /// clone names the same channel.
 #[derive(Clone)]
@@ -101,33 +135,7 @@ impl PeerConnection {
     /// Creates a peer connection: binds one UDP socket per local address (ephemeral ports)
     /// and starts its task on the current tokio runtime.
     pub async fn new(config: Configuration) -> Result<PeerConnection, Error> {
-        let mut rtc_config = config.rtc.clone();
-        if config.certificate.is_some() {
-            rtc_config.certificate = config.certificate.clone();
-        }
-        for server in &config.ice_servers {
-            for url in &server.urls {
-                match resolve_ice_url(url).await? {
-                    IceUrl::Stun(addrs) => rtc_config.stun_servers.extend(addrs),
-                    IceUrl::Turn(addr) => {
-                        let (Some(username), Some(password)) =
-                            (&server.username, &server.credential)
-                        else {
-                            return Err(Error::BadConfiguration(format!(
-                                "{url} needs a username and a credential"
-                            )));
-                        };
-                        rtc_config.turn_servers.push(crate::TurnServer {
-                            server: addr,
-                            username: username.clone(),
-                            password: password.clone(),
-                        });
-                    }
-                }
-            }
-        }
-        rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
-        let mut rtc = Rtc::new(rtc_config)?;
+        let mut rtc = core(&config).await?;
         let ips = match &config.local_addresses {
             Some(ips) => ips.clone(),
             None => host_addresses(HostFilter::default()).map_err(|e| Error::Io(e.to_string()))?,
@@ -147,9 +155,14 @@ impl PeerConnection {
         } else {
             mdns_socket().ok()
         };
-        let (inner, state) = Inner::new(rtc, sockets, mdns);
+        Ok(PeerConnection::start(rtc, sockets, mdns))
+    }
+
+    /// Starts the connection task.
+    fn start(rtc: Rtc, links: Vec<net::Link>, mdns: Option<tokio::net::UdpSocket>) -> Self {
+        let (inner, state) = Inner::new(rtc, links, mdns);
         tokio::spawn(drive(inner.clone()));
-        Ok(PeerConnection { inner, state })
+        PeerConnection { inner, state }
     }
 
     /// `createOffer`.

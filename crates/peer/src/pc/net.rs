@@ -69,8 +69,22 @@ const SOCKET_BUFFER: usize = 4 << 20;
 pub(super) struct Link {
     /// The address it is bound to (what ICE knows as the local address).
     pub(super) local: SocketAddr,
-    pub(super) socket: UdpSocket,
-    pub(super) state: UdpSocketState,
+    pub(super) io: LinkIo,
+}
+
+/// How a [`Link`] reaches the network.
+pub(super) enum LinkIo {
+    /// Our own non-blocking UDP socket, read by the connection task.
+    Udp {
+        socket: UdpSocket,
+        state: UdpSocketState,
+    },
+    /// A user's transport (webrtc-util `Conn`): a reader task feeds the core, a writer task
+    /// drains a bounded queue (full: the datagram is lost, as on a congested link).
+    #[cfg(feature = "webrtc-util")]
+    Conn {
+        queue: tokio::sync::mpsc::Sender<(Vec<u8>, SocketAddr)>,
+    },
 }
 
 pub(super) fn data_socket(addr: SocketAddr) -> std::io::Result<Link> {
@@ -85,8 +99,7 @@ pub(super) fn data_socket(addr: SocketAddr) -> std::io::Result<Link> {
     let local = socket.local_addr()?;
     Ok(Link {
         local,
-        socket,
-        state,
+        io: LinkIo::Udp { socket, state },
     })
 }
 
