@@ -128,8 +128,10 @@ pub struct Rtc {
     relays: Vec<relay::Relay>,
     /// `end_of_local_candidates` was given to the agent (after every relay answered).
     local_end_signalled: bool,
-    /// When [`Rtc::trim`] may next return the memory of drained queues.
-    trim_at: Option<Instant>,
+    /// Datagrams sent and received when `handle_timeout` last started a quiet window.
+    window_packets: u64,
+    /// When the next quiet window starts.
+    window_at: Option<Instant>,
 }
 
 impl std::fmt::Debug for Rtc {
@@ -214,7 +216,8 @@ impl Rtc {
             counters: TransportCounters::default(),
             relays: Vec::new(),
             local_end_signalled: false,
-            trim_at: None,
+            window_packets: 0,
+            window_at: None,
         })
     }
 
@@ -382,17 +385,22 @@ impl Rtc {
             d.handle_timeout(now);
         }
         self.pump(now);
-        self.trim(now);
+        if self.window_at.is_none_or(|t| now >= t) {
+            self.window_at = Some(now + QUIET_WINDOW);
+            self.window_packets = self.counters.packets_sent + self.counters.packets_received;
+        }
     }
 
-    /// Returns the memory of drained queues and of the SCTP packet buffer, at most once per
-    /// [`TRIM_INTERVAL`]: an idle connection holds none, and a busy one pays a few
-    /// reallocations per second to grow them back.
-    fn trim(&mut self, now: Instant) {
-        if self.trim_at.is_some_and(|t| now < t) {
+    /// Returns the memory of drained queues and of the SCTP packet buffer while the
+    /// connection is quiet (fewer than [`QUIET_PACKETS`] datagrams since the current window
+    /// started): an idle connection (consent checks, heartbeats) then holds none between
+    /// its few packets, while a busy one keeps its buffers and pays one comparison per
+    /// drain.
+    fn release_if_quiet(&mut self) {
+        let packets = self.counters.packets_sent + self.counters.packets_received;
+        if packets.saturating_sub(self.window_packets) >= QUIET_PACKETS {
             return;
         }
-        self.trim_at = Some(now + TRIM_INTERVAL);
         if self.transmits.is_empty() {
             self.transmits = VecDeque::new();
         }
@@ -409,7 +417,10 @@ impl Rtc {
 
     /// The next datagram to send.
     pub fn poll_transmit(&mut self) -> Option<Transmit> {
-        let t = self.transmits.pop_front()?;
+        let Some(t) = self.transmits.pop_front() else {
+            self.release_if_quiet();
+            return None;
+        };
         self.counters.packets_sent += 1;
         self.counters.bytes_sent += t.contents.len() as u64;
         Some(t)
@@ -417,7 +428,11 @@ impl Rtc {
 
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+        let e = self.events.pop_front();
+        if e.is_none() {
+            self.release_if_quiet();
+        }
+        e
     }
 
     /// When to call [`Rtc::handle_timeout`] next.
@@ -474,8 +489,10 @@ fn push_lean<T>(list: &mut Vec<T>, item: T) {
     list.push(item);
 }
 
-/// How often [`Rtc::trim`] runs at most.
-const TRIM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long a quiet window lasts at least (it restarts at the first `handle_timeout` after).
+const QUIET_WINDOW: std::time::Duration = std::time::Duration::from_secs(1);
+/// Datagrams (both ways) a window may see and still count as quiet.
+const QUIET_PACKETS: u64 = 32;
 
 /// Bytes DTLS adds to an SCTP packet: record header 13, explicit nonce 8, GCM tag 16.
 const DTLS_OVERHEAD: usize = 13 + 8 + 16;

@@ -146,7 +146,7 @@ impl Rtc {
             // SCTP -> DTLS.
             if let (Some(data), Some(dtls)) = (&mut self.data, &mut self.dtls) {
                 if self.scratch.is_empty() {
-                    // No packet buffer while idle (trim returns it): the first packet comes
+                    // No packet buffer while quiet (release_if_quiet returns it): the first packet comes
                     // owned (control chunks already are), then a burst gets the buffer.
                     if let Some(p) = data.poll_transmit() {
                         moved = true;
