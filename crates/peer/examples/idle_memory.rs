@@ -5,6 +5,12 @@
 //! cargo run --release -p strata-peer --example idle_memory -- [PAIRS]   # default 100
 //! ```
 //! Prints the RSS before and after and the growth per connection (two per pair).
+//!
+//! ```text
+//! cargo run --release -p strata-peer --example idle_memory -- [PAIRS] --churn ROUNDS
+//! ```
+//! Opens and drops PAIRS pairs ROUNDS times and prints the RSS after each round: memory that
+//! a dropped connection kept would grow it round after round (USER-ASKS 1).
 #![allow(clippy::print_stdout, clippy::unwrap_used)]
 
 use std::net::{IpAddr, Ipv4Addr};
@@ -59,10 +65,29 @@ async fn pair() -> (PeerConnection, PeerConnection) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let pairs: usize = std::env::args()
-        .nth(1)
-        .and_then(|a| a.parse().ok())
-        .unwrap_or(100);
+    let args: Vec<String> = std::env::args().collect();
+    let pairs: usize = args.get(1).and_then(|a| a.parse().ok()).unwrap_or(100);
+    let churn: Option<usize> = args
+        .iter()
+        .position(|a| a == "--churn")
+        .and_then(|i| args.get(i + 1))
+        .and_then(|a| a.parse().ok());
+    if let Some(rounds) = churn {
+        for round in 1..=rounds {
+            let mut open = Vec::with_capacity(pairs);
+            for _ in 0..pairs {
+                open.push(pair().await);
+            }
+            drop(open);
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            println!(
+                "round {round}: {} connections opened and dropped, RSS {} KiB",
+                2 * pairs,
+                rss_kib()
+            );
+        }
+        return;
+    }
     // One warm-up pair so one-time allocations (runtime, certificates code) are not counted.
     let warm = pair().await;
     tokio::time::sleep(Duration::from_millis(200)).await;

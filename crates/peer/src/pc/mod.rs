@@ -16,7 +16,7 @@ mod driver;
 mod net;
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use strata_dtls::crypto::cert::Certificate;
 use strata_ice::{HostFilter, host_addresses};
@@ -116,11 +116,12 @@ async fn core(config: &Configuration) -> Result<Rtc, Error> {
 }
 
 /// A data channel of a [`PeerConnection`] (W3C `RTCDataChannel`). Cheap to clone; every
-/// clone names the same channel.
+/// clone names the same channel. It does not keep its connection alive: once the
+/// `PeerConnection` is dropped, its methods fail with [`Error::Closed`].
 #[derive(Clone)]
 pub struct DataChannel {
     id: ChannelId,
-    inner: Arc<Inner>,
+    inner: Weak<Inner>,
 }
 
 impl std::fmt::Debug for DataChannel {
@@ -235,7 +236,7 @@ impl PeerConnection {
     pub fn channel(&self, id: ChannelId) -> DataChannel {
         DataChannel {
             id,
-            inner: self.inner.clone(),
+            inner: Arc::downgrade(&self.inner),
         }
     }
 
@@ -243,6 +244,27 @@ impl PeerConnection {
     /// a bounded queue: while it is full the connection stops reading the network.
     pub async fn next_event(&self) -> Option<Event> {
         self.inner.next_event().await
+    }
+
+    /// Calls `handler` with every event, in order, from a task of its own (never under the
+    /// connection's lock, so the handler may call back into the connection) until the
+    /// connection is closed and its events drained. The callback form of
+    /// [`PeerConnection::next_event`]: use one or the other, as both take from one queue.
+    pub fn on_event<F>(&self, mut handler: F) -> tokio::task::JoinHandle<()>
+    where
+        F: FnMut(Event) + Send + 'static,
+    {
+        let inner = Arc::downgrade(&self.inner);
+        tokio::spawn(async move {
+            while let Some(inner) = inner.upgrade() {
+                let Some(event) = inner.next_event().await else {
+                    return;
+                };
+                // Not holding the connection alive while the handler runs.
+                drop(inner);
+                handler(event);
+            }
+        })
     }
 
     /// The selected ICE candidate pair (local, remote) as `candidate:` attribute values, once
@@ -291,6 +313,11 @@ impl Drop for PeerConnection {
 }
 
 impl DataChannel {
+    /// Runs `f` on the connection's core (see `Inner::with`).
+    fn with<T>(&self, f: impl FnOnce(&mut Rtc, std::time::Instant) -> T) -> Result<T, Error> {
+        self.inner.upgrade().ok_or(Error::Closed)?.with(f)
+    }
+
     /// The channel's id in its connection.
     pub fn id(&self) -> ChannelId {
         self.id
@@ -298,10 +325,7 @@ impl DataChannel {
 
     /// Label, options, stream id and `readyState`.
     pub async fn info(&self) -> Option<ChannelInfo> {
-        self.inner
-            .with(|rtc, _| rtc.channel(self.id))
-            .ok()
-            .flatten()
+        self.with(|rtc, _| rtc.channel(self.id)).ok().flatten()
     }
 
     /// Sends a text message.
@@ -322,27 +346,104 @@ impl DataChannel {
     /// Queues the message and writes what congestion control allows right away, on the
     /// caller's task.
     fn send_slice(&self, data: &[u8], binary: bool) -> Result<(), Error> {
-        self.inner
-            .with(|rtc, now| rtc.send(now, self.id, data, binary))?
+        self.with(|rtc, now| rtc.send(now, self.id, data, binary))?
     }
 
     /// `bufferedAmount`.
     pub async fn buffered_amount(&self) -> usize {
-        self.inner
-            .with(|rtc, _| rtc.buffered_amount(self.id))
+        self.with(|rtc, _| rtc.buffered_amount(self.id))
             .unwrap_or(0)
     }
 
     /// `bufferedAmountLowThreshold`.
     pub async fn set_buffered_amount_low_threshold(&self, threshold: usize) {
-        let _ = self
-            .inner
-            .with(|rtc, _| rtc.set_buffered_amount_low_threshold(self.id, threshold));
+        let _ = self.with(|rtc, _| rtc.set_buffered_amount_low_threshold(self.id, threshold));
     }
 
     /// `close`.
     pub async fn close(&self) -> Result<(), Error> {
-        self.inner
-            .with(|rtc, now| rtc.close_channel(now, self.id))?
+        self.with(|rtc, now| rtc.close_channel(now, self.id))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::net::Ipv4Addr;
+    use std::time::Duration;
+
+    use super::*;
+
+    fn loopback() -> Configuration {
+        Configuration {
+            local_addresses: Some(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
+            disable_mdns: true,
+            ..Configuration::default()
+        }
+    }
+
+    /// USER-ASKS 1: dropping a connection frees everything: its task ends and its state is
+    /// released even while channel handles and an event handler are still around.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn dropping_the_connection_frees_it() {
+        let pc = PeerConnection::new(loopback()).await.unwrap();
+        let dc = pc
+            .create_data_channel("x", DataChannelInit::default())
+            .await
+            .unwrap();
+        pc.set_local_description(pc.create_offer().await.unwrap())
+            .await
+            .unwrap();
+        let weak = Arc::downgrade(&pc.inner);
+        let handler = pc.on_event(|_| {});
+        drop(pc);
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while weak.strong_count() > 0 {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        })
+        .await
+        .unwrap();
+        tokio::time::timeout(Duration::from_secs(5), handler)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(matches!(dc.send_text("late").await, Err(Error::Closed)));
+        assert_eq!(dc.buffered_amount().await, 0);
+    }
+
+    /// Events reach an `on_event` handler in order, and the handler may call back into the
+    /// connection (it does not run under the connection's lock).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn on_event_handler_may_call_back() {
+        let pc = Arc::new(PeerConnection::new(loopback()).await.unwrap());
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let handle = pc.clone();
+        pc.on_event(move |e| {
+            // Re-entrant: a synchronous call into the connection from the handler.
+            let state = handle.signaling_state();
+            let _ = tx.send((e, state));
+        });
+        pc.create_data_channel("x", DataChannelInit::default())
+            .await
+            .unwrap();
+        let (first, _) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first, Event::NegotiationNeeded);
+        pc.set_local_description(pc.create_offer().await.unwrap())
+            .await
+            .unwrap();
+        let (second, state) = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            second,
+            Event::SignalingStateChange(SignalingState::HaveLocalOffer)
+        );
+        assert_eq!(state, SignalingState::HaveLocalOffer);
     }
 }
