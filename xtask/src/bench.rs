@@ -5,8 +5,17 @@
 //! `--callgrind-only` skips criterion. A free argument filters cases by substring (criterion
 //! filter syntax for the criterion run).
 //!
+//! `cargo xtask bench peer [ARGS]` runs only the whole-stack comparison (`bench/src/bin/peers.rs`:
+//! Strata's PeerConnection against webrtc-rs, setup / throughput / idle memory) with
+//! `--seconds 5` and any further `peers` flags; the full run (no filter, not
+//! `--callgrind-only`) ends with it.
+//!
 //! The SRTP cases link the system's libsrtp 2 (`bench/build.rs`); when pkg-config does not
 //! find it, this installs Debian's `libsrtp2-dev` (as root) or stops with the command to run.
+//!
+//! `cargo xtask bench peer-chromium [--mib N]` measures data channel throughput between
+//! headless Chromium and Strata, both directions, against Chromium <-> Chromium (the
+//! `chromium-throughput` interop case's routine, in a network namespace; needs root).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -19,6 +28,13 @@ const SHORT_RUN: u64 = 1;
 const LONG_RUN: u64 = 1001;
 
 pub(crate) fn main(args: &[String]) -> Result {
+    if args.first().map(String::as_str) == Some("peer-chromium") {
+        return crate::interop::chromium_throughput::bench(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("peer") {
+        ensure_libsrtp()?;
+        return peers(&args[1..]);
+    }
     let callgrind_only = args.iter().any(|a| a == "--callgrind-only");
     let callgrind = callgrind_only || args.iter().any(|a| a == "--callgrind");
     let manifest = root().join("bench/Cargo.toml");
@@ -44,7 +60,22 @@ pub(crate) fn main(args: &[String]) -> Result {
     if callgrind {
         instruction_counts(&bin, &names)?;
     }
+    if filter.is_none() && !callgrind_only {
+        peers(&[])?;
+    }
     Ok(())
+}
+
+/// The whole-stack comparison: the `peers` binary in release mode; it prints its own table.
+fn peers(extra: &[String]) -> Result {
+    run(
+        "peer connections side by side (bench/src/bin/peers.rs)",
+        cargo()
+            .args(["run", "--release", "--manifest-path"])
+            .arg(root().join("bench/Cargo.toml"))
+            .args(["--bin", "peers", "--", "--seconds", "5"])
+            .args(extra),
+    )
 }
 
 /// Whether pkg-config finds libsrtp 2.
