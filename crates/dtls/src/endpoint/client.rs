@@ -232,10 +232,10 @@ impl Endpoint {
         cert::verify_signature(der, scheme.0, &signed, ske.signed_params.signature)
             .map_err(Error::BadSignature)?;
         self.hs.peer_public = ske.public.to_vec();
-        self.hs.key_exchange = Some(
+        self.hs.key_exchange = Some(Box::new(
             EphemeralKey::generate(ske.named_curve.0, &self.rng)
                 .map_err(|_| Error::NoCommonGroup)?,
-        );
+        ));
         Ok(())
     }
 
@@ -251,7 +251,7 @@ impl Endpoint {
             }))?;
             items.push(FlightItem::Handshake { epoch: 0, message });
         }
-        let kx = self.hs.key_exchange.take().ok_or(Error::BadKeyExchange)?;
+        let kx = *self.hs.key_exchange.take().ok_or(Error::BadKeyExchange)?;
         let public = kx.public_key().to_vec();
         let message =
             self.encode_message(&HandshakeMessage::ClientKeyExchange(ClientKeyExchange {

@@ -114,7 +114,9 @@ struct Handshake {
     suite: Option<SuiteParams>,
     cipher_suite: Option<CipherSuite>,
     srtp_profile: Option<SrtpProtectionProfile>,
-    key_exchange: Option<EphemeralKey>,
+    /// Boxed, like `transcript_digest`: handshake-only state that an established endpoint
+    /// should not carry inline (about 300 bytes together).
+    key_exchange: Option<Box<EphemeralKey>>,
     peer_public: Vec<u8>,
     peer_certificate: Option<Vec<u8>>,
     /// The peer's certificate arrived before any remote fingerprint: it still has to be
@@ -125,7 +127,7 @@ struct Handshake {
     transcript: Vec<u8>,
     /// A running hash of `transcript[..n]` (the suite's PRF hash), so each transcript hash
     /// (session hash, both Finished) only absorbs what was added since the last one.
-    transcript_digest: Option<(ring::digest::Context, usize)>,
+    transcript_digest: Option<Box<(ring::digest::Context, usize)>>,
     /// Client: the server asked for our certificate.
     certificate_requested: bool,
     /// Client: cookie from HelloVerifyRequest.
@@ -566,10 +568,10 @@ impl Endpoint {
             .suite
             .expect("a suite is chosen before any hash is taken");
         let transcript = &self.hs.transcript;
-        let (ctx, absorbed) = self
+        let (ctx, absorbed) = &mut **self
             .hs
             .transcript_digest
-            .get_or_insert_with(|| (ring::digest::Context::new(suite.prf.digest()), 0));
+            .get_or_insert_with(|| Box::new((ring::digest::Context::new(suite.prf.digest()), 0)));
         ctx.update(transcript.get(*absorbed..).unwrap_or_default());
         *absorbed = transcript.len();
         let hash = ctx.clone().finish();

@@ -78,7 +78,7 @@ impl Endpoint {
                 HandshakeMessage::ClientKeyExchange(cke),
             ) => {
                 self.transcript_received(HandshakeType::CLIENT_KEY_EXCHANGE, seq, body);
-                let kx = self.hs.key_exchange.take().ok_or(Error::BadKeyExchange)?;
+                let kx = *self.hs.key_exchange.take().ok_or(Error::BadKeyExchange)?;
                 let pre_master = kx.agree(cke.public).map_err(|_| Error::BadKeyExchange)?;
                 self.derive_keys(&pre_master)?;
                 self.state = State::ServerWaitClientFlight(ClientFlightStep::CertificateVerify);
@@ -339,7 +339,7 @@ impl Endpoint {
                 ..unsigned
             },
         ))?);
-        self.hs.key_exchange = Some(kx);
+        self.hs.key_exchange = Some(Box::new(kx));
 
         items.push(self.encode_message(&HandshakeMessage::CertificateRequest(
             CertificateRequest {
