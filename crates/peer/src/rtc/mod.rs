@@ -103,7 +103,8 @@ pub struct Rtc {
     local_addresses: Vec<SocketAddr>,
     local_candidates: Vec<Candidate>,
     gathering_complete: bool,
-    querier: Querier,
+    /// The mDNS querier, created by the first `.local` candidate to resolve.
+    querier: Option<Box<Querier>>,
     dtls: Option<Endpoint>,
     dtls_role: Option<DtlsRole>,
     dtls_connected: bool,
@@ -170,10 +171,7 @@ impl Rtc {
         rng.fill(&mut id);
         let (ufrag, pwd) = random_credentials(rng.as_mut());
         Ok(Rtc {
-            querier: Querier::new(QuerierConfig {
-                ask_aaaa: false,
-                ..QuerierConfig::default()
-            }),
+            querier: None,
             config,
             certificate,
             fingerprint,
@@ -363,8 +361,11 @@ impl Rtc {
 
     /// Feeds a packet from the mDNS socket (responses to our `.local` queries).
     pub fn handle_mdns(&mut self, now: Instant, data: &[u8]) {
-        self.querier.handle_packet(now, data);
-        self.pump(now);
+        // Without a querier we asked nothing: nothing to learn.
+        if let Some(q) = &mut self.querier {
+            q.handle_packet(now, data);
+            self.pump(now);
+        }
     }
 
     /// A timer fired.
@@ -372,7 +373,9 @@ impl Rtc {
         if let Some(a) = &mut self.agent {
             a.handle_timeout(now);
         }
-        self.querier.handle_timeout(now);
+        if let Some(q) = &mut self.querier {
+            q.handle_timeout(now);
+        }
         for r in &mut self.relays {
             r.client.handle_timeout(now);
         }
@@ -439,7 +442,7 @@ impl Rtc {
     pub fn poll_timeout(&self) -> Option<Instant> {
         [
             self.agent.as_ref().and_then(Agent::poll_timeout),
-            self.querier.poll_timeout(),
+            self.querier.as_ref().and_then(|q| q.poll_timeout()),
             self.dtls.as_ref().and_then(Endpoint::poll_timeout),
             self.data.as_ref().and_then(DataChannels::poll_timeout),
             self.relays

@@ -127,7 +127,7 @@ impl Rtc {
                 self.on_ice_event(now, e);
             }
             // mDNS.
-            while let Some(t) = self.querier.poll_transmit() {
+            while let Some(t) = self.querier.as_mut().and_then(|q| q.poll_transmit()) {
                 moved = true;
                 self.transmits.push_back(Transmit {
                     source: SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), MDNS_V4.port()),
@@ -135,7 +135,7 @@ impl Rtc {
                     contents: t.contents,
                 });
             }
-            while let Some(e) = self.querier.poll_event() {
+            while let Some(e) = self.querier.as_mut().and_then(|q| q.poll_event()) {
                 moved = true;
                 if let (QuerierEvent::Resolved { name, address }, Some(agent)) =
                     (e, &mut self.agent)
@@ -242,7 +242,15 @@ impl Rtc {
             }
             IceEvent::ResolveHostname(name) => {
                 // A failed query just leaves the candidate unresolved.
-                let _ = self.querier.query(now, &name);
+                let _ = self
+                    .querier
+                    .get_or_insert_with(|| {
+                        Box::new(Querier::new(QuerierConfig {
+                            ask_aaaa: false,
+                            ..QuerierConfig::default()
+                        }))
+                    })
+                    .query(now, &name);
             }
             _ => {}
         }
