@@ -14,7 +14,7 @@ pub struct RtcConfig {
     /// STUN servers to gather server-reflexive candidates from (already resolved; the async
     /// layer parses `stun:` URLs).
     pub stun_servers: Vec<SocketAddr>,
-    /// TURN servers to allocate relay candidates on (UDP to the server; already resolved).
+    /// TURN servers to allocate relay candidates on (already resolved).
     pub turn_servers: Vec<TurnServer>,
     /// Gather relay candidates only (W3C `iceTransportPolicy: "relay"`).
     pub relay_only: bool,
@@ -49,6 +49,13 @@ impl Default for RtcConfig {
     }
 }
 
+/// How we reach a TURN server (RFC 8656 section 3.1). Over TCP and TLS the caller owns the
+/// stream: it connects, tells the core the stream's local address
+/// ([`TurnServer::over_stream`]), writes the bytes of every [`crate::Transmit`] from that
+/// address to the stream, and feeds what it reads with [`crate::Rtc::handle_packet`] (source
+/// the server, destination that local address), in order, in chunks of any size.
+pub use strata_turn::client::Transport as TurnTransport;
+
 /// A TURN server and its long-term credentials.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TurnServer {
@@ -58,4 +65,31 @@ pub struct TurnServer {
     pub username: String,
     /// The password.
     pub password: String,
+    /// UDP (the default), TCP or TLS.
+    pub transport: TurnTransport,
+    /// The local address the allocation is reached from: for UDP, `None` picks the first
+    /// local address of the server's family; for TCP and TLS, the local address of the
+    /// caller's stream to the server (required: a stream server without it is skipped).
+    pub local: Option<SocketAddr>,
+}
+
+impl TurnServer {
+    /// A TURN server over UDP.
+    pub fn new(server: SocketAddr, username: &str, password: &str) -> TurnServer {
+        TurnServer {
+            server,
+            username: username.to_owned(),
+            password: password.to_owned(),
+            transport: TurnTransport::Udp,
+            local: None,
+        }
+    }
+
+    /// The same server over a TCP or TLS stream the caller opened from `local`.
+    #[must_use]
+    pub fn over_stream(mut self, transport: TurnTransport, local: SocketAddr) -> TurnServer {
+        self.transport = transport;
+        self.local = Some(local);
+        self
+    }
 }

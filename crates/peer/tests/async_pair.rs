@@ -101,13 +101,28 @@ async fn ice_server_urls() {
         PeerConnection::new(with("turn:127.0.0.1", None)).await,
         Err(strata_peer::Error::BadConfiguration(_))
     ));
+    // Nothing listens there: no relay candidate, but a valid configuration.
+    assert!(
+        PeerConnection::new(with("turns:127.0.0.1:9", Some("u")))
+            .await
+            .is_ok()
+    );
+    assert!(
+        PeerConnection::new(with("turn:127.0.0.1:9?transport=tcp", Some("u")))
+            .await
+            .is_ok()
+    );
     assert!(matches!(
-        PeerConnection::new(with("turns:127.0.0.1", Some("u"))).await,
+        PeerConnection::new(with("turns:127.0.0.1?transport=udp", Some("u"))).await,
         Err(strata_peer::Error::Unsupported(_))
     ));
     assert!(matches!(
-        PeerConnection::new(with("turn:127.0.0.1?transport=tcp", Some("u"))).await,
+        PeerConnection::new(with("stuns:127.0.0.1", None)).await,
         Err(strata_peer::Error::Unsupported(_))
+    ));
+    assert!(matches!(
+        PeerConnection::new(with("turn:127.0.0.1?transport=sctp", Some("u"))).await,
+        Err(strata_peer::Error::BadConfiguration(_))
     ));
     assert!(matches!(
         PeerConnection::new(with("http://x", None)).await,

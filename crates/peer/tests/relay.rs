@@ -8,9 +8,10 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::{Duration, Instant};
 
-use strata_peer::{DataChannelInit, Event, Rtc, RtcConfig, Transmit, TurnServer};
+use strata_peer::{DataChannelInit, Event, Rtc, RtcConfig, Transmit, TurnServer, TurnTransport};
+use strata_turn::framing::{Frame, StreamDecoder};
 use strata_turn::server::{
-    IpPrefix, RelayPorts, RelayRequest, Route, Server, ServerConfig, Transport,
+    FiveTuple, IpPrefix, RelayPorts, RelayRequest, Route, Server, ServerConfig, Transport,
 };
 
 struct Ports(u16, Vec<SocketAddr>);
@@ -42,7 +43,21 @@ const SERVER: &str = "10.0.0.9:3478";
 
 #[test]
 fn relay_only_peers_connect_through_turn() {
+    relay_only_peers(TurnTransport::Udp);
+}
+
+/// Peer A reaches the server over a TCP stream (RFC 8656 section 3.1; framing of section
+/// 12.5), cut into arbitrary pieces on the way in; peer B over UDP.
+#[test]
+fn relay_only_peer_over_tcp_to_the_server() {
+    relay_only_peers(TurnTransport::Tcp);
+}
+
+fn relay_only_peers(a_transport: TurnTransport) {
     let mut now = Instant::now();
+    // A's stream to the server, when A uses one.
+    let a_stream: SocketAddr = "10.0.0.1:40000".parse().unwrap();
+    let mut server_decoder = StreamDecoder::new();
     let server_addr: SocketAddr = SERVER.parse().unwrap();
     let mut server = Server::new(
         ServerConfig::new("strata")
@@ -52,14 +67,15 @@ fn relay_only_peers_connect_through_turn() {
     );
     let config = || RtcConfig {
         relay_only: true,
-        turn_servers: vec![TurnServer {
-            server: server_addr,
-            username: "u".into(),
-            password: "pass".into(),
-        }],
+        turn_servers: vec![TurnServer::new(server_addr, "u", "pass")],
         ..RtcConfig::default()
     };
-    let mut a = Rtc::with_rng(config(), Box::new(Rng(3))).unwrap();
+    let mut a_config = config();
+    if a_transport.is_stream() {
+        a_config.turn_servers[0] =
+            TurnServer::new(server_addr, "u", "pass").over_stream(a_transport, a_stream);
+    }
+    let mut a = Rtc::with_rng(a_config, Box::new(Rng(3))).unwrap();
     let mut b = Rtc::with_rng(config(), Box::new(Rng(5))).unwrap();
     let (a_addr, b_addr): (SocketAddr, SocketAddr) = (
         "10.0.0.1:5000".parse().unwrap(),
@@ -77,6 +93,7 @@ fn relay_only_peers_connect_through_turn() {
     let mut a_events = Vec::new();
     let mut b_events = Vec::new();
     let mut offered = false;
+    let mut streamed = 0;
     let mut answered = false;
     let mut message = None;
     let deadline = now + Duration::from_secs(20);
@@ -144,7 +161,37 @@ fn relay_only_peers_connect_through_turn() {
         now = now.max(next);
         while wire.front().is_some_and(|w| w.0 <= now) {
             let (_, src, dst, bytes) = wire.pop_front().unwrap();
-            if dst == server_addr {
+            if dst == server_addr && src == a_stream {
+                // Stream bytes: frames out of the decoder, as a TCP server reads them.
+                server_decoder.push(&bytes).unwrap();
+                let five_tuple = FiveTuple {
+                    transport: Transport::Tcp,
+                    client: a_stream,
+                    server: server_addr,
+                };
+                while let Some(frame) = server_decoder.next_frame().unwrap() {
+                    match frame {
+                        Frame::Stun(data) => server.handle_packet(
+                            now,
+                            strata_turn::server::Input {
+                                transport: Transport::Tcp,
+                                client: a_stream,
+                                local: server_addr,
+                                data,
+                            },
+                        ),
+                        Frame::ChannelData { channel, data } => {
+                            server.handle_channel_data(now, five_tuple, channel, data);
+                        }
+                    }
+                }
+            } else if dst == a_stream {
+                // The stream to A arrives in pieces of any size.
+                let (first, rest) = bytes.split_at(bytes.len() / 3);
+                a.handle_packet(now, src, dst, first);
+                a.handle_packet(now, src, dst, rest);
+                streamed += 1;
+            } else if dst == server_addr {
                 server.handle_packet(
                     now,
                     strata_turn::server::Input {
@@ -169,6 +216,7 @@ fn relay_only_peers_connect_through_turn() {
         server.handle_timeout(now);
     }
     assert_eq!(message.as_deref(), Some(&b"through the relay"[..]));
+    assert_eq!(a_transport.is_stream(), streamed > 0);
     let pair = a.ice_agent().unwrap().selected_pair().unwrap();
     assert_eq!(pair.0.kind.as_str(), "relay");
 }

@@ -36,7 +36,7 @@ impl PeerConnection {
         if transports.is_empty() {
             return Err(Error::Io("no transport to gather candidates on".into()));
         }
-        let mut rtc = core(&config).await?;
+        let (mut rtc, streams) = core(&config).await?;
         let mut links = Vec::new();
         let mut queues = Vec::new();
         for conn in &transports {
@@ -45,11 +45,11 @@ impl PeerConnection {
             let (queue, rx) = mpsc::channel(WRITE_QUEUE);
             links.push(Link {
                 local,
-                io: LinkIo::Conn { queue },
+                io: LinkIo::Task { queue },
             });
             queues.push(rx);
         }
-        let pc = PeerConnection::start(rtc, links, None);
+        let pc = PeerConnection::start(rtc, links, streams, None);
         for (conn, rx) in transports.into_iter().zip(queues) {
             let local = conn.local_addr().map_err(|e| Error::Io(e.to_string()))?;
             let reader = tokio::spawn(read(Arc::downgrade(&pc.inner), local, conn.clone()));

@@ -212,8 +212,7 @@ impl Inner {
             };
             let (socket, state) = match &link.io {
                 LinkIo::Udp { socket, state } => (socket, state),
-                #[cfg(feature = "webrtc-util")]
-                LinkIo::Conn { queue } => {
+                LinkIo::Task { queue } => {
                     // Full: lost, as on a congested link.
                     let _ = queue.try_send((t.contents, t.destination));
                     continue;
@@ -295,7 +294,6 @@ impl Inner {
     }
 
     /// Keeps a task to stop at `close`.
-    #[cfg(feature = "webrtc-util")]
     pub(super) fn adopt(&self, task: tokio::task::AbortHandle) {
         self.tasks
             .lock()
@@ -303,8 +301,8 @@ impl Inner {
             .push(task);
     }
 
-    /// Feeds a datagram a user transport received; false once the connection is closed.
-    #[cfg(feature = "webrtc-util")]
+    /// Feeds a datagram (or stream bytes) a link's own task received; false once the
+    /// connection is closed.
     pub(super) fn handle_datagram(&self, local: SocketAddr, from: SocketAddr, data: &[u8]) -> bool {
         let mut s = self.lock();
         if s.closed {
@@ -376,7 +374,6 @@ pub(super) async fn drive(inner: Arc<Inner>) {
             ..
         }) => Some(socket),
         // Read by its own task.
-        #[cfg(feature = "webrtc-util")]
         Some(_) => None,
         None => inner.mdns.as_ref(),
     };
@@ -430,7 +427,6 @@ pub(super) async fn drive(inner: Arc<Inner>) {
                     local,
                     io: LinkIo::Udp { socket, state },
                 }) => receive(&mut s.rtc, *local, socket, state),
-                #[cfg(feature = "webrtc-util")]
                 Some(_) => {}
                 None => {
                     if let Some(m) = &inner.mdns {

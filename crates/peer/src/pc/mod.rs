@@ -14,6 +14,7 @@ mod conn;
 pub use conn::Transport;
 mod driver;
 mod net;
+mod stream;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Weak};
@@ -66,6 +67,8 @@ pub struct Configuration {
     /// Resolve remote mDNS (`.local`) candidates (default true; needs UDP port 5353 with
     /// address reuse).
     pub disable_mdns: bool,
+    /// Trust anchors (DER certificates) for `turns:` servers; `None` uses the system's.
+    pub turns_roots: Option<Vec<Vec<u8>>>,
     /// Lower-level settings of the core (SCTP port, max-message-size, MTU...).
     pub rtc: RtcConfig,
 }
@@ -85,34 +88,48 @@ impl std::fmt::Debug for PeerConnection {
     }
 }
 
-/// The sans-IO core for `config`: certificate, ICE servers (resolved), transport policy.
-async fn core(config: &Configuration) -> Result<Rtc, Error> {
+/// The sans-IO core for `config`: certificate, ICE servers (resolved; streams to TURN
+/// servers over TCP/TLS connected), transport policy.
+async fn core(config: &Configuration) -> Result<(Rtc, Vec<stream::TurnStream>), Error> {
     let mut rtc_config = config.rtc.clone();
     if config.certificate.is_some() {
         rtc_config.certificate = config.certificate.clone();
     }
+    let mut streams = Vec::new();
     for server in &config.ice_servers {
         for url in &server.urls {
             match resolve_ice_url(url).await? {
                 IceUrl::Stun(addrs) => rtc_config.stun_servers.extend(addrs),
-                IceUrl::Turn(addr) => {
+                IceUrl::Turn {
+                    addr,
+                    transport,
+                    host,
+                } => {
                     let (Some(username), Some(password)) = (&server.username, &server.credential)
                     else {
                         return Err(Error::BadConfiguration(format!(
                             "{url} needs a username and a credential"
                         )));
                     };
-                    rtc_config.turn_servers.push(crate::TurnServer {
-                        server: addr,
-                        username: username.clone(),
-                        password: password.clone(),
-                    });
+                    let turn = crate::TurnServer::new(addr, username, password);
+                    if !transport.is_stream() {
+                        rtc_config.turn_servers.push(turn);
+                        continue;
+                    }
+                    let roots = config.turns_roots.as_deref();
+                    // An unreachable server gives no relay candidate, as in browsers.
+                    if let Ok(s) = stream::connect(addr, transport, &host, roots).await {
+                        rtc_config
+                            .turn_servers
+                            .push(turn.over_stream(transport, s.local));
+                        streams.push(s);
+                    }
                 }
             }
         }
     }
     rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
-    Rtc::new(rtc_config)
+    Ok((Rtc::new(rtc_config)?, streams))
 }
 
 /// A data channel of a [`PeerConnection`] (W3C `RTCDataChannel`). Cheap to clone; every
@@ -136,7 +153,7 @@ impl PeerConnection {
     /// Creates a peer connection: binds one UDP socket per local address (ephemeral ports)
     /// and starts its task on the current tokio runtime.
     pub async fn new(config: Configuration) -> Result<PeerConnection, Error> {
-        let mut rtc = core(&config).await?;
+        let (mut rtc, streams) = core(&config).await?;
         let ips = match &config.local_addresses {
             Some(ips) => ips.clone(),
             None => host_addresses(HostFilter::default()).map_err(|e| Error::Io(e.to_string()))?,
@@ -156,12 +173,26 @@ impl PeerConnection {
         } else {
             mdns_socket().ok()
         };
-        Ok(PeerConnection::start(rtc, sockets, mdns))
+        Ok(PeerConnection::start(rtc, sockets, streams, mdns))
     }
 
-    /// Starts the connection task.
-    fn start(rtc: Rtc, links: Vec<net::Link>, mdns: Option<tokio::net::UdpSocket>) -> Self {
+    /// Starts the connection task, and the tasks of the TURN streams.
+    fn start(
+        rtc: Rtc,
+        mut links: Vec<net::Link>,
+        streams: Vec<stream::TurnStream>,
+        mdns: Option<tokio::net::UdpSocket>,
+    ) -> Self {
+        let mut pending = Vec::new();
+        for s in streams {
+            let (link, p) = stream::link(s);
+            links.push(link);
+            pending.push(p);
+        }
         let (inner, state) = Inner::new(rtc, links, mdns);
+        for p in pending {
+            p.start(&inner);
+        }
         tokio::spawn(drive(inner.clone()));
         PeerConnection { inner, state }
     }

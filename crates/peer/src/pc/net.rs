@@ -6,44 +6,64 @@ use quinn_udp::UdpSocketState;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
 
-use crate::Error;
+use crate::{Error, TurnTransport};
 
 /// A parsed ICE server URL (RFC 7064 / RFC 7065).
 pub(super) enum IceUrl {
     Stun(Vec<SocketAddr>),
-    Turn(SocketAddr),
+    Turn {
+        addr: SocketAddr,
+        transport: TurnTransport,
+        /// The host as written (the name a `turns:` certificate must carry).
+        host: String,
+    },
 }
 
-/// `stun:host[:port]` and `turn:host[:port][?transport=udp]` to addresses. TURN over TCP or
-/// TLS (`turns:`, `?transport=tcp`) is refused until the peer carries it.
+/// `stun:host[:port]`, `turn:host[:port][?transport=udp|tcp]` and `turns:host[:port]` (TLS
+/// over TCP, default port 5349) to addresses. `stuns:` and DTLS to a TURN server
+/// (`turns:...?transport=udp`) are refused as unsupported.
 pub(super) async fn resolve_ice_url(url: &str) -> Result<IceUrl, Error> {
     let (scheme, rest) = url
         .split_once(':')
         .ok_or_else(|| Error::BadConfiguration(format!("not an ICE server URL: {url}")))?;
     let (host_port, query) = rest.split_once('?').unwrap_or((rest, ""));
-    match scheme {
-        "stun" | "turn" => {}
-        "stuns" | "turns" => {
+    let (transport, default_port) = match (scheme, query) {
+        ("stun", "") => (TurnTransport::Udp, 3478),
+        ("turn", "" | "transport=udp") => (TurnTransport::Udp, 3478),
+        ("turn", "transport=tcp") => (TurnTransport::Tcp, 3478),
+        ("turns", "" | "transport=tcp") => (TurnTransport::Tls, 5349),
+        ("stuns", _) => {
             return Err(Error::Unsupported(
-                "stuns:/turns: (TLS to the server) is not wired into the peer connection yet",
+                "stuns: (STUN over TLS) is not supported",
             ));
         }
+        ("turns", "transport=udp") => {
+            return Err(Error::Unsupported(
+                "turns:?transport=udp (DTLS to the TURN server) is not supported",
+            ));
+        }
+        ("stun" | "turn" | "turns", _) => {
+            return Err(Error::BadConfiguration(format!(
+                "unknown query in {url} (transport=udp or transport=tcp)"
+            )));
+        }
         _ => return Err(Error::BadConfiguration(format!("unknown scheme in {url}"))),
-    }
-    if scheme == "turn" && !query.is_empty() && query != "transport=udp" {
-        return Err(Error::Unsupported(
-            "TURN over TCP is not wired into the peer connection yet (use transport=udp)",
-        ));
-    }
-    // `host`, `host:port`, `[v6]` or `[v6]:port`; the default port is 3478.
-    let has_port = match host_port.rfind(']') {
-        Some(end) => host_port[end..].starts_with("]:"),
-        None => host_port.contains(':'),
+    };
+    // `host`, `host:port`, `[v6]` or `[v6]:port`.
+    let (host, has_port) = match host_port.rfind(']') {
+        Some(end) => (
+            host_port.get(..=end).unwrap_or(host_port),
+            host_port[end..].starts_with("]:"),
+        ),
+        None => match host_port.rsplit_once(':') {
+            Some((host, _)) => (host, true),
+            None => (host_port, false),
+        },
     };
     let with_port = if has_port {
         host_port.to_owned()
     } else {
-        format!("{host_port}:3478")
+        format!("{host_port}:{default_port}")
     };
     let addrs: Vec<SocketAddr> = tokio::net::lookup_host(&with_port)
         .await
@@ -52,11 +72,18 @@ pub(super) async fn resolve_ice_url(url: &str) -> Result<IceUrl, Error> {
     if scheme == "stun" {
         return Ok(IceUrl::Stun(addrs));
     }
-    addrs
+    let addr = addrs
         .first()
         .copied()
-        .map(IceUrl::Turn)
-        .ok_or_else(|| Error::BadConfiguration(format!("{url}: no address")))
+        .ok_or_else(|| Error::BadConfiguration(format!("{url}: no address")))?;
+    Ok(IceUrl::Turn {
+        addr,
+        transport,
+        host: host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+    })
 }
 
 /// Socket buffers asked for (the kernel caps them at net.core.rmem_max / wmem_max): bursts of
@@ -79,10 +106,10 @@ pub(super) enum LinkIo {
         socket: UdpSocket,
         state: UdpSocketState,
     },
-    /// A user's transport (webrtc-util `Conn`): a reader task feeds the core, a writer task
-    /// drains a bounded queue (full: the datagram is lost, as on a congested link).
-    #[cfg(feature = "webrtc-util")]
-    Conn {
+    /// Served by tasks of its own (a TCP/TLS stream to a TURN server, a user's webrtc-util
+    /// `Conn`): a reader task feeds the core, a writer task drains a bounded queue (full: the
+    /// datagram, or the whole TURN frame, is lost, as on a congested link).
+    Task {
         queue: tokio::sync::mpsc::Sender<(Vec<u8>, SocketAddr)>,
     },
 }

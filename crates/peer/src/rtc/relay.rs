@@ -25,21 +25,25 @@ pub(super) struct Relay {
 }
 
 impl Rtc {
-    /// Starts one allocation per configured TURN server (UDP to the server, from the first
-    /// local address of its family).
+    /// Starts one allocation per configured TURN server: over UDP from the configured local
+    /// address or the first of the server's family, over TCP/TLS through the caller's stream.
     pub(super) fn start_relays(&mut self, now: Instant) {
         for (i, t) in self.config.turn_servers.iter().enumerate() {
-            let Some(local) = self
-                .local_addresses
-                .iter()
-                .find(|a| a.is_ipv4() == t.server.is_ipv4())
-                .copied()
-            else {
-                continue;
+            let local = match (t.local, t.transport.is_stream()) {
+                (Some(local), _) => local,
+                (None, true) => continue,
+                (None, false) => match self
+                    .local_addresses
+                    .iter()
+                    .find(|a| a.is_ipv4() == t.server.is_ipv4())
+                {
+                    Some(a) => *a,
+                    None => continue,
+                },
             };
             let mut config = TurnConfig::new(
                 t.server,
-                strata_turn::client::Transport::Udp,
+                t.transport,
                 t.username.clone(),
                 t.password.clone(),
             );
@@ -78,6 +82,12 @@ impl Rtc {
             return false;
         };
         let (id, relayed) = (r.id, r.relayed);
+        if r.client.config().transport.is_stream() {
+            // Stream bytes; relayed data comes out as events (`pump_relays`). A broken
+            // stream closes the client, which reports the allocation lost.
+            let _ = r.client.handle_stream_data(now, data);
+            return true;
+        }
         if let Some(received) = r.client.handle_packet(now, source, data)
             && let (Some(relayed), Some(agent)) = (relayed, &mut self.agent)
         {
@@ -114,9 +124,10 @@ impl Rtc {
     }
 
     /// Moves the TURN clients' transmits and events; returns whether anything moved.
-    pub(super) fn pump_relays(&mut self) -> bool {
+    pub(super) fn pump_relays(&mut self, now: Instant) -> bool {
         let mut moved = false;
         let mut allocated = Vec::new();
+        let mut relayed_data = Vec::new();
         for r in &mut self.relays {
             while let Some(t) = r.client.poll_transmit() {
                 moved = true;
@@ -137,6 +148,12 @@ impl Rtc {
                     TurnEvent::AllocationFailed(_) | TurnEvent::AllocationLost(_) => {
                         r.pending = false;
                     }
+                    // Relayed data from a stream transport.
+                    TurnEvent::Data { peer, data } => {
+                        if let Some(relayed) = r.relayed {
+                            relayed_data.push((r.id, relayed, peer, data));
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -150,6 +167,21 @@ impl Rtc {
             if moved && settled && !self.local_end_signalled {
                 self.local_end_signalled = true;
                 agent.end_of_local_candidates();
+            }
+        }
+        for (id, relayed, peer, data) in relayed_data {
+            let Some(agent) = &mut self.agent else { break };
+            let out = agent.handle_packet(
+                now,
+                Input {
+                    source: peer,
+                    destination: relayed,
+                    via: Some(id),
+                    data: &data,
+                },
+            );
+            if let Received::Data(bytes) = out {
+                self.handle_data(now, bytes);
             }
         }
         moved

@@ -121,7 +121,7 @@ impl Rtc {
             for t in out.drain(..) {
                 self.route(now, t);
             }
-            moved |= self.pump_relays();
+            moved |= self.pump_relays(now);
             while let Some(e) = self.agent.as_mut().and_then(Agent::poll_event) {
                 moved = true;
                 self.on_ice_event(now, e);
