@@ -56,7 +56,9 @@ pub struct ChannelConfig {
     pub ordered: bool,
     /// The reliability.
     pub reliability: Reliability,
-    /// The priority sent in DATA_CHANNEL_OPEN.
+    /// The priority sent in DATA_CHANNEL_OPEN (W3C `RTCPriorityType`: 128 very low, 256
+    /// low, 512 medium, 1024 high) and the stream's weight in the scheduler: channels with
+    /// queued data share the sending rate in proportion to it (RFC 8831 section 6.4).
     pub priority: u16,
     /// `Some(id)` for a negotiated channel: no DCEP, the peer opens the same id itself.
     pub negotiated: Option<u16>,
@@ -284,6 +286,9 @@ impl DataChannels {
             Some(id) => id,
             None => self.free_id()?,
         };
+        // RFC 8831 section 6.4: the channel's priority weighs its stream in the
+        // association's scheduler.
+        self.association.set_stream_priority(id, config.priority);
         let state = if config.negotiated.is_some() {
             ChannelState::Open
         } else {
@@ -462,6 +467,7 @@ impl DataChannels {
                         return;
                     }
                     let config = ChannelConfig::from_open(&open);
+                    self.association.set_stream_priority(id, config.priority);
                     if self.send_dcep(now, id, &DcepMessage::Ack).is_ok() {
                         self.channels
                             .insert(id, Channel::new(config, ChannelState::Open));

@@ -306,3 +306,25 @@ fn peer_restart_closes_every_channel() {
     p.a.send(p.now, 1, b"two", true).unwrap();
     p.run(|p| messages(&p.b_events, 1) == [(b"two".to_vec(), true)]);
 }
+
+#[test]
+fn channel_priority_weighs_its_stream_on_both_ends() {
+    let mut p = Pair::new(0);
+    let now = p.now;
+    let high = ChannelConfig {
+        label: "high".into(),
+        priority: 1024,
+        ..ChannelConfig::default()
+    };
+    let id = p.a.open(now, high).unwrap();
+    p.run(|p| p.b_events.contains(&ChannelEvent::Open { id }));
+    // RFC 8831 section 6.4: the opener's scheduler uses it, and the peer takes the
+    // priority from DATA_CHANNEL_OPEN for its own sending on that channel.
+    assert_eq!(p.a.association().stream_priority(id), 1024);
+    assert_eq!(p.b.config(id).unwrap().priority, 1024);
+    assert_eq!(p.b.association().stream_priority(id), 1024);
+    // A default channel is "low" (256).
+    let id2 = p.b.open(now, ChannelConfig::default()).unwrap();
+    p.run(|p| p.a_events.contains(&ChannelEvent::Open { id: id2 }));
+    assert_eq!(p.a.association().stream_priority(id2), 256);
+}

@@ -3,11 +3,14 @@
 //! acknowledgements, reneging, peer rwnd), T3-rtx handling, fast retransmit, slow start
 //! and congestion avoidance.
 //!
-//! Every chunk ever queued and not yet cumulatively acknowledged lives in one queue
-//! indexed by TSN, so the cumulative ack pops from the front in O(acked). Chunks are
-//! fragmented and numbered when the message is queued (fragments of a message get
-//! consecutive TSNs, section 6.9), and sent in TSN order. A SACK costs O(newly acked +
-//! gap blocks + holes below the highest newly acked TSN) ([`gaps`]), never the window.
+//! Messages wait in their stream's queue ([`streams`]) until the stream scheduler picks
+//! them; then they are fragmented and numbered at once (fragments of a message get
+//! consecutive TSNs, section 6.9). Every numbered chunk not yet cumulatively acknowledged
+//! lives in one queue indexed by TSN, so the cumulative ack pops from the front in
+//! O(acked), and chunks are sent in TSN order. A message is numbered only when the
+//! packet being built has room for new DATA, so a message sent later on a stream of
+//! higher priority overtakes those still waiting. A SACK costs O(newly acked + gap blocks
+//! + holes below the highest newly acked TSN) ([`gaps`]), never the window.
 //!
 //! Partial reliability (RFC 3758 section 3.5): messages sent with a retransmission limit
 //! or a lifetime are abandoned whole (every fragment) once past it, provided the peer
@@ -16,10 +19,11 @@
 //! skipped SSN of each ordered stream. Abandonment ([`partial`]) looks only at the chunks
 //! marked lost and at expired deadlines (an index by deadline), never the whole queue.
 //!
-//! Left out: Max.Burst, PMTU discovery (the MTU is fixed), stream scheduling.
+//! Left out: Max.Burst, PMTU discovery (the MTU is fixed).
 
 mod gaps;
 mod partial;
+mod streams;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
@@ -30,6 +34,9 @@ use crate::PacketBuilder;
 use crate::chunk::{Data, ForwardTsnStream, Ppid, Sack};
 use crate::packet::COMMON_HEADER_LEN;
 use crate::serial::{tsn_ge, tsn_gt, tsn_le, tsn_lt};
+use streams::{OutMessage, OutStream, Scheduler};
+
+pub(super) use streams::DEFAULT_WEIGHT;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ChunkState {
@@ -74,8 +81,10 @@ impl Default for SendOptions {
 
 #[derive(Debug)]
 struct OutChunk {
-    /// Where the user data sits in the byte stream of [`Sender::bytes`].
+    /// Where the user data sits in its stream's byte ring (stream offset).
     offset: u64,
+    /// The message's sequence number in its stream.
+    seq: u64,
     len: usize,
     ppid: Ppid,
     stream: u16,
@@ -90,25 +99,21 @@ struct OutChunk {
     fast_retransmitted: bool,
     /// Marked lost by fast retransmit (vs T3), for the stats.
     lost_fast: bool,
-    /// RFC 3758 policies.
+    /// RFC 3758 retransmission limit (lifetimes live in the expiry index).
     max_rtx: Option<u16>,
-    expires: Option<Instant>,
-}
-
-impl OutChunk {
-    fn has_policy(&self) -> bool {
-        self.max_rtx.is_some() || self.expires.is_some()
-    }
 }
 
 #[derive(Debug)]
 pub(super) struct Sender {
     /// TSN `base_tsn + i` is `chunks[i]`; `base_tsn - 1` is the cumulative ack point.
     chunks: VecDeque<OutChunk>,
-    /// All queued user data, one copy, freed from the front as the cumulative ack
-    /// advances; `bytes_base` is the stream offset of its first byte.
-    bytes: VecDeque<u8>,
-    bytes_base: u64,
+    /// Outgoing streams by id (queued messages and their bytes).
+    streams: Vec<OutStream>,
+    scheduler: Scheduler,
+    /// Messages waiting for TSNs, all streams.
+    waiting: usize,
+    /// Streams whose messages the current SACK released (bytes freed once per SACK).
+    released: Vec<u16>,
     base_tsn: u32,
     /// Index of the first chunk never sent.
     next_new: usize,
@@ -116,8 +121,6 @@ pub(super) struct Sender {
     lost: VecDeque<u32>,
     flight: usize,
     buffered: usize,
-    unsent_per_stream: Vec<usize>,
-    next_ssn: Vec<u16>,
     mtu: usize,
     max_payload: usize,
     cwnd: usize,
@@ -133,7 +136,7 @@ pub(super) struct Sender {
     gap_acked: usize,
     /// Both ends support FORWARD TSN.
     pr: bool,
-    /// Chunks held that carry a partial reliability policy.
+    /// Messages held that carry a partial reliability policy.
     pr_chunks: usize,
     /// Messages with a lifetime, by deadline (RFC 3758 timed reliability).
     expiry: partial::ExpiryIndex,
@@ -163,15 +166,15 @@ impl Sender {
         let mtu = config.mtu;
         Self {
             chunks: VecDeque::new(),
-            bytes: VecDeque::new(),
-            bytes_base: 0,
+            streams: Vec::new(),
+            scheduler: Scheduler::default(),
+            waiting: 0,
+            released: Vec::new(),
             base_tsn: initial_tsn,
             next_new: 0,
             lost: VecDeque::new(),
             flight: 0,
             buffered: 0,
-            unsent_per_stream: Vec::new(),
-            next_ssn: Vec::new(),
             mtu,
             // A DATA chunk is padded to four bytes inside the packet, so a full fragment
             // must leave room for its padding (an MTU that is not a multiple of four, e.g.
@@ -212,13 +215,37 @@ impl Sender {
     /// Restarts the SSNs of `streams` (all when empty) at 0 (RFC 6525 section 5.1.4).
     pub(super) fn reset_outgoing(&mut self, streams: &[u16]) {
         if streams.is_empty() {
-            self.next_ssn.fill(0);
-        }
-        for &s in streams {
-            if let Some(n) = self.next_ssn.get_mut(usize::from(s)) {
-                *n = 0;
+            for s in &mut self.streams {
+                s.next_ssn = 0;
             }
         }
+        for &id in streams {
+            if let Some(s) = self.streams.get_mut(usize::from(id)) {
+                s.next_ssn = 0;
+            }
+        }
+    }
+
+    /// Sets the scheduling weight of `stream` (the data channel priority, RFC 8831
+    /// section 6.4: 128 very low, 256 low, 512 medium, 1024 high; 0 counts as 1).
+    pub(super) fn set_weight(&mut self, stream: u16, weight: u16) {
+        self.stream_mut(stream).weight = weight;
+    }
+
+    /// The scheduling weight of `stream`.
+    pub(super) fn weight(&self, stream: u16) -> u16 {
+        self.streams
+            .get(usize::from(stream))
+            .map_or(DEFAULT_WEIGHT, |s| s.weight)
+    }
+
+    fn stream_mut(&mut self, stream: u16) -> &mut OutStream {
+        // Reached from the association with a stream below the negotiated count.
+        let index = usize::from(stream);
+        if self.streams.len() <= index {
+            self.streams.resize_with(index + 1, OutStream::default);
+        }
+        &mut self.streams[index]
     }
 
     /// Enables abandoning (both ends support FORWARD TSN).
@@ -239,10 +266,9 @@ impl Sender {
 
     #[inline]
     pub(super) fn unsent_bytes(&self, stream: u16) -> usize {
-        self.unsent_per_stream
+        self.streams
             .get(usize::from(stream))
-            .copied()
-            .unwrap_or(0)
+            .map_or(0, |s| s.unsent)
     }
 
     #[inline]
@@ -272,7 +298,7 @@ impl Sender {
         self.cwnd
     }
 
-    /// Fragments a message into chunks and numbers them.
+    /// Queues a message on its stream; it gets TSNs when the scheduler picks it.
     pub(super) fn enqueue(
         &mut self,
         now: Instant,
@@ -281,30 +307,90 @@ impl Sender {
         data: &[u8],
         options: &SendOptions,
     ) {
-        let ordered = options.ordered;
         let expires = options.max_lifetime.and_then(|l| now.checked_add(l));
-        let max_rtx = options.max_retransmits;
-        let index = usize::from(stream);
-        if self.next_ssn.len() <= index {
-            self.next_ssn.resize(index + 1, 0);
-            self.unsent_per_stream.resize(index + 1, 0);
+        let message = OutMessage {
+            offset: 0,
+            len: data.len(),
+            ppid,
+            ordered: options.ordered,
+            max_rtx: options.max_retransmits,
+            expires,
+            abandoned: false,
+            first_chunk: 0,
+        };
+        if message.has_policy() {
+            self.pr_chunks += 1;
         }
-        let ssn = if ordered {
-            let ssn = self.next_ssn[index];
-            self.next_ssn[index] = ssn.wrapping_add(1);
+        let index = usize::from(stream);
+        if self.streams.len() <= index {
+            self.streams.resize_with(index + 1, OutStream::default);
+        }
+        let s = &mut self.streams[index];
+        let seq = s.front_seq + s.messages.len() as u64;
+        s.messages.push_back(OutMessage {
+            offset: s.bytes_base + s.bytes.len() as u64,
+            ..message
+        });
+        s.bytes.extend(data);
+        s.unsent += data.len();
+        s.waiting += 1;
+        self.scheduler.ready(stream, s);
+        self.waiting += 1;
+        self.buffered += data.len();
+        if let Some(deadline) = expires {
+            self.expiry.push(deadline, stream, seq);
+        }
+    }
+
+    /// Numbers the next message the scheduler picks: fragments it into chunks with
+    /// consecutive TSNs. False when no message is waiting, or when its first fragment
+    /// could not go out now (`room` bytes left in the packet, cwnd, the peer's window),
+    /// so that the choice is made when it can be sent.
+    fn commit_next(&mut self, room: usize) -> bool {
+        if self.waiting == 0 || self.flight >= self.cwnd {
+            return false;
+        }
+        let Some((id, len)) = self.scheduler.peek(&mut self.streams) else {
+            return false;
+        };
+        let first = len.min(self.max_payload);
+        if crate::bytes::pad4(4 + Data::FIXED_LEN + first) > room
+            || !(first <= self.peer_rwnd || self.flight == 0)
+        {
+            return false;
+        }
+        let first_chunk = self.popped + self.chunks.len() as u64;
+        let max_payload = self.max_payload;
+        let Some(s) = self.streams.get_mut(usize::from(id)) else {
+            return false;
+        };
+        self.scheduler.charge(s, len);
+        s.skip_abandoned();
+        let seq = s.front_seq + s.next_commit as u64;
+        let Some(m) = s.messages.get_mut(s.next_commit) else {
+            return false;
+        };
+        m.first_chunk = first_chunk;
+        let ssn = if m.ordered {
+            let ssn = s.next_ssn;
+            s.next_ssn = ssn.wrapping_add(1);
             ssn
         } else {
             0
         };
-        let count = data.len().div_ceil(self.max_payload);
-        for (i, part) in data.chunks(self.max_payload).enumerate() {
+        let count = m.len.div_ceil(max_payload);
+        let mut offset = m.offset;
+        let mut left = m.len;
+        for i in 0..count {
+            let len = left.min(max_payload);
             self.chunks.push_back(OutChunk {
-                offset: self.bytes_base + self.bytes.len() as u64 + (i * self.max_payload) as u64,
-                len: part.len(),
-                ppid,
-                stream,
+                offset,
+                seq,
+                len,
+                ppid: m.ppid,
+                stream: id,
                 ssn,
-                unordered: !ordered,
+                unordered: !m.ordered,
                 beginning: i == 0,
                 ending: i + 1 == count,
                 state: ChunkState::Unsent,
@@ -313,20 +399,16 @@ impl Sender {
                 miss: 0,
                 fast_retransmitted: false,
                 lost_fast: false,
-                max_rtx,
-                expires,
+                max_rtx: m.max_rtx,
             });
+            offset += len as u64;
+            left -= len;
         }
-        if max_rtx.is_some() || expires.is_some() {
-            self.pr_chunks += count;
-        }
-        if let Some(deadline) = expires {
-            let first = self.popped + self.chunks.len() as u64 - count as u64;
-            self.expiry.push(deadline, first, first + count as u64 - 1);
-        }
-        self.bytes.extend(data);
-        self.buffered += data.len();
-        self.unsent_per_stream[index] += data.len();
+        s.next_commit += 1;
+        s.waiting -= 1;
+        s.skip_abandoned();
+        self.waiting -= 1;
+        true
     }
 
     fn new_data_allowed(&self, len: usize) -> bool {
@@ -344,9 +426,12 @@ impl Sender {
         if lost {
             return self.fast_rtx_bypass || self.flight < self.cwnd;
         }
-        self.chunks
-            .get(self.next_new)
-            .is_some_and(|c| c.state == ChunkState::Abandoned || self.new_data_allowed(c.len))
+        match self.chunks.get(self.next_new) {
+            Some(c) => c.state == ChunkState::Abandoned || self.new_data_allowed(c.len),
+            // A waiting message is numbered by `fill`; its length is not known here, so
+            // this may promise a packet that the peer's window then keeps empty.
+            None => self.waiting > 0 && self.new_data_allowed(1),
+        }
     }
 
     fn chunk(&self, tsn: u32) -> Option<&OutChunk> {
@@ -378,7 +463,7 @@ impl Sender {
             if !bypass && self.flight >= self.cwnd {
                 break;
             }
-            if !fits(builder, c.len) || !write_data(builder, tsn, c, &self.bytes, self.bytes_base) {
+            if !fits(builder, c.len) || !write_data(builder, tsn, c, &self.streams) {
                 break;
             }
             c.state = ChunkState::InFlight;
@@ -403,7 +488,13 @@ impl Sender {
             sent = true;
         }
         if self.lost.is_empty() {
-            while let Some(c) = self.chunks.get_mut(self.next_new) {
+            loop {
+                if self.next_new == self.chunks.len() && !self.commit_next(builder.remaining()) {
+                    break;
+                }
+                let Some(c) = self.chunks.get_mut(self.next_new) else {
+                    break;
+                };
                 if c.state == ChunkState::Abandoned {
                     self.next_new += 1;
                     continue;
@@ -420,7 +511,7 @@ impl Sender {
                     break;
                 }
                 let tsn = self.base_tsn.wrapping_add(self.next_new as u32);
-                if !write_data(builder, tsn, c, &self.bytes, self.bytes_base) {
+                if !write_data(builder, tsn, c, &self.streams) {
                     break;
                 }
                 c.state = ChunkState::InFlight;
@@ -428,8 +519,8 @@ impl Sender {
                 c.sent_at = Some(now);
                 self.flight += len;
                 self.peer_rwnd = self.peer_rwnd.saturating_sub(len);
-                if let Some(u) = self.unsent_per_stream.get_mut(usize::from(c.stream)) {
-                    *u -= len;
+                if let Some(s) = self.streams.get_mut(usize::from(c.stream)) {
+                    s.unsent -= len;
                 }
                 if self.rtt_probe.is_none() {
                     self.rtt_probe = Some((tsn, now));
@@ -466,7 +557,6 @@ impl Sender {
         let mut bytes_acked = 0usize;
         let mut htna: Option<u32> = None;
         let mut progressed = false;
-        let mut freed = 0usize;
         while tsn_le(self.base_tsn, cum) {
             let Some(c) = self.chunks.pop_front() else {
                 break;
@@ -482,8 +572,13 @@ impl Sender {
                 ChunkState::Lost => bytes_acked += c.len,
                 ChunkState::Unsent | ChunkState::Abandoned => {}
             }
-            if c.has_policy() {
-                self.pr_chunks -= 1;
+            if c.ending
+                && let Some(s) = self.streams.get_mut(usize::from(c.stream))
+            {
+                self.pr_chunks -= s.release_through(Some(c.seq));
+                if self.released.last() != Some(&c.stream) {
+                    self.released.push(c.stream);
+                }
             }
             if let Some((t, at)) = self.rtt_probe
                 && t == tsn
@@ -495,13 +590,15 @@ impl Sender {
             }
             self.buffered -= c.len;
             self.popped += 1;
-            freed += c.len;
             self.base_tsn = self.base_tsn.wrapping_add(1);
             self.next_new -= 1;
             progressed = true;
         }
-        self.bytes.drain(..freed);
-        self.bytes_base += freed as u64;
+        for id in self.released.drain(..) {
+            if let Some(s) = self.streams.get_mut(usize::from(id)) {
+                s.free_bytes();
+            }
+        }
         let has_blocks = !sack.gap_ack_blocks.is_empty();
         if has_blocks || self.gap_acked > 0 {
             self.walk_gap_blocks(sack, &mut bytes_acked, &mut htna);
@@ -611,9 +708,11 @@ fn write_data(
     builder: &mut PacketBuilder<'_>,
     tsn: u32,
     c: &OutChunk,
-    bytes: &VecDeque<u8>,
-    bytes_base: u64,
+    streams: &[OutStream],
 ) -> bool {
+    let Some(s) = streams.get(usize::from(c.stream)) else {
+        return false;
+    };
     let header = Data {
         immediate: false,
         unordered: c.unordered,
@@ -627,7 +726,7 @@ fn write_data(
     };
     match builder.push_data_header(&header, c.len) {
         Ok(room) => {
-            copy_out(bytes, (c.offset - bytes_base) as usize, room);
+            copy_out(&s.bytes, (c.offset - s.bytes_base) as usize, room);
             true
         }
         Err(_) => false,

@@ -14,35 +14,39 @@ use crate::PacketBuilder;
 use crate::association::timers::{Timer, Timers};
 use crate::chunk::{ForwardTsn, ForwardTsnStream};
 
-/// Messages with a lifetime, by deadline: `(deadline, first chunk, last chunk)` with
-/// chunks named by their absolute position (see `Sender::popped`). Entries of messages
-/// acknowledged meanwhile go stale and are dropped when due, or by [`ExpiryIndex::compact`].
+/// Messages with a lifetime, by deadline: `(deadline, stream, message sequence number)`.
+/// Entries of messages acknowledged meanwhile go stale and are dropped when due, or by
+/// [`ExpiryIndex::compact`].
 #[derive(Debug, Default)]
 pub(in crate::association) struct ExpiryIndex {
-    heap: BinaryHeap<Reverse<(Instant, u64, u64)>>,
+    heap: BinaryHeap<Reverse<(Instant, u16, u64)>>,
 }
 
 impl ExpiryIndex {
-    pub(in crate::association) fn push(&mut self, deadline: Instant, first: u64, last: u64) {
-        self.heap.push(Reverse((deadline, first, last)));
+    pub(in crate::association) fn push(&mut self, deadline: Instant, stream: u16, seq: u64) {
+        self.heap.push(Reverse((deadline, stream, seq)));
     }
 
     /// The next message whose deadline is at or before `now`.
-    fn pop_due(&mut self, now: Instant) -> Option<(u64, u64)> {
+    fn pop_due(&mut self, now: Instant) -> Option<(u16, u64)> {
         let Reverse((deadline, ..)) = self.heap.peek()?;
         if *deadline > now {
             return None;
         }
         self.heap
             .pop()
-            .map(|Reverse((_, first, last))| (first, last))
+            .map(|Reverse((_, stream, seq))| (stream, seq))
     }
 
-    /// Drops stale entries once they outnumber the chunks held with a policy, so the
+    /// Drops stale entries once they outnumber the messages held with a policy, so the
     /// index stays proportional to the queue (amortised O(1) per message).
-    fn compact(&mut self, held: usize, popped: u64) {
+    fn compact(&mut self, held: usize, streams: &[super::OutStream]) {
         if self.heap.len() > 2 * held + 64 {
-            self.heap.retain(|Reverse((_, _, last))| *last >= popped);
+            self.heap.retain(|Reverse((_, id, seq))| {
+                streams
+                    .get(usize::from(*id))
+                    .is_some_and(|s| *seq >= s.front_seq)
+            });
         }
     }
 
@@ -87,28 +91,52 @@ impl Sender {
         }
         self.rtx_check = check;
         // A3: lifetimes, by deadline.
-        while let Some((first, last)) = self.expiry.pop_due(now) {
+        while let Some((id, seq)) = self.expiry.pop_due(now) {
             #[cfg(test)]
             {
                 self.pr_visits += 1;
             }
-            if last < self.popped {
+            let Some(s) = self.streams.get_mut(usize::from(id)) else {
+                continue;
+            };
+            let committed = s.is_committed(seq);
+            let Some(m) = s.message_mut(seq) else {
                 continue; // acknowledged whole
+            };
+            if !committed {
+                // Never numbered: dropped from the queue, nothing to tell the peer.
+                m.abandoned = true;
+                let len = m.len;
+                s.unsent -= len;
+                s.waiting -= 1;
+                s.skip_abandoned();
+                self.pr_chunks -= s.release_through(None);
+                s.free_bytes();
+                self.waiting -= 1;
+                self.buffered -= len;
+                continue;
             }
-            let from = (first.max(self.popped) - self.popped) as usize;
-            let to = ((last - self.popped) as usize).min(self.chunks.len().saturating_sub(1));
-            let live = (from..=to).any(|i| {
-                matches!(
-                    self.chunks[i].state,
-                    ChunkState::Unsent | ChunkState::InFlight | ChunkState::Lost
-                )
-            });
+            if m.abandoned || m.first_chunk < self.popped {
+                continue;
+            }
+            let first = (m.first_chunk - self.popped) as usize;
+            let live = self
+                .chunks
+                .iter()
+                .skip(first)
+                .take_while(|c| c.seq == seq)
+                .any(|c| {
+                    matches!(
+                        c.state,
+                        ChunkState::Unsent | ChunkState::InFlight | ChunkState::Lost
+                    )
+                });
             if live {
-                self.abandon_message(from);
+                self.abandon_message(first);
             }
         }
         let held = self.pr_chunks;
-        self.expiry.compact(held, self.popped);
+        self.expiry.compact(held, &self.streams);
     }
 
     /// Abandons every chunk of the message holding chunk `i`; returns its last index.
@@ -127,8 +155,8 @@ impl Sender {
                 ChunkState::InFlight => self.flight -= c.len,
                 ChunkState::GapAcked => self.gap_acked -= 1,
                 ChunkState::Unsent => {
-                    if let Some(u) = self.unsent_per_stream.get_mut(usize::from(c.stream)) {
-                        *u -= c.len;
+                    if let Some(s) = self.streams.get_mut(usize::from(c.stream)) {
+                        s.unsent -= c.len;
                     }
                 }
                 ChunkState::Lost | ChunkState::Abandoned => {}

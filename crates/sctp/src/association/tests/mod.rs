@@ -709,6 +709,7 @@ fn fast_retransmit_recovers_a_single_loss_without_timeout() {
 
 mod hostile;
 mod partial;
+mod priority;
 mod reset;
 mod restart;
 mod shutdown;
