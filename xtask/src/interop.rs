@@ -11,6 +11,7 @@ use crate::{Result, cargo, root, run};
 
 mod aiortc;
 mod chromium;
+pub(crate) mod chromium_throughput;
 mod ice_nat;
 mod mdns;
 mod peer_nat;
@@ -55,6 +56,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(turn_client::CASES)
         .chain(turn_server::CASES)
         .chain(ice_nat::CASES)
+        .chain(chromium_throughput::CASES)
 }
 
 fn all_examples() -> impl Iterator<Item = &'static Example> {
@@ -67,6 +69,7 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
         .chain(turn_client::EXAMPLES)
         .chain(turn_server::EXAMPLES)
         .chain(ice_nat::EXAMPLES)
+        .chain(chromium_throughput::EXAMPLES)
 }
 
 /// Python modules some cases need: (case name prefix, module, pip package).
