@@ -16,10 +16,6 @@
 //! `cargo xtask bench peer-chromium [--mib N]` measures data channel throughput between
 //! headless Chromium and Strata, both directions, against Chromium <-> Chromium (the
 //! `chromium-throughput` interop case's routine, in a network namespace; needs root).
-//!
-//! `cargo xtask bench peer-chromium [--mib N]` measures data channel throughput between
-//! headless Chromium and Strata, both directions, against Chromium <-> Chromium (the
-//! `chromium-throughput` interop case's routine, in a network namespace; needs root).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -32,9 +28,6 @@ const SHORT_RUN: u64 = 1;
 const LONG_RUN: u64 = 1001;
 
 pub(crate) fn main(args: &[String]) -> Result {
-    if args.first().map(String::as_str) == Some("peer-chromium") {
-        return crate::interop::chromium_throughput::bench(&args[1..]);
-    }
     if args.first().map(String::as_str) == Some("peer-chromium") {
         return crate::interop::chromium_throughput::bench(&args[1..]);
     }
