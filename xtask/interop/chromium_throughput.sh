@@ -23,12 +23,27 @@ timeout 110 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-f
   --user-data-dir="$PROFILE" --use-fake-ui-for-media-stream --enable-logging=stderr --v=0 --remote-debugging-port=0 \
   "http://127.0.0.1:8081/?auto&mib=$MIB${PAGE_ARGS:-}" > "$OUT/chromium.log" 2>&1 &
 CHROME=$!
-for i in $(seq 1100); do grep -q "STRATA-DONE" "$OUT/chromium.log" 2>/dev/null && break; sleep 0.1; done
+# Every second, each UDP socket's receive drops (last column of /proc/net/udp), to tell
+# afterwards whose receive buffer overflowed (sockets vanish when their connection closes).
+# Our peer's port is in its "connected:" line; the others are Chromium's.
+snapshot() {
+  tail -n +2 /proc/net/udp | while read -r _ LOCAL _ _ _ _ _ _ _ _ _ _ DROPS; do
+    [ "$DROPS" != 0 ] && echo "$((0x${LOCAL#*:})) $DROPS"
+  done >> "$OUT/drops.all"
+}
+: > "$OUT/drops.all"
+for i in $(seq 1100); do
+  grep -q "STRATA-DONE" "$OUT/chromium.log" 2>/dev/null && break
+  [ $((i % 10)) -eq 0 ] && snapshot
+  sleep 0.1
+done
+snapshot
 kill $CHROME 2>/dev/null; wait $CHROME 2>/dev/null
 kill $PEER 2>/dev/null; wait $PEER 2>/dev/null
 rm -rf "$PROFILE"
 # Datagrams the kernel dropped in this namespace (a full socket receive buffer shows here).
 grep '^Udp:' /proc/net/snmp
+awk '{ if ($2 > m[$1]) m[$1] = $2 } END { for (p in m) print "udp port " p " dropped " m[p] " datagrams (receive buffer full)" }' "$OUT/drops.all"
 grep -o 'STRATA-[A-Z]*[^"]*' "$OUT/chromium.log"
 cat "$OUT/peer.log"
 grep -q "STRATA-DONE pass=6 fail=0" "$OUT/chromium.log"
