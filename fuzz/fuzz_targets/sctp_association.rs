@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use strata_sctp::SctpPacket;
-use strata_sctp::association::{Association, Config};
+use strata_sctp::association::{Association, Config, SendOptions};
 use strata_sctp::chunk::Ppid;
 
 const BUFFER: usize = 64 * 1024;
@@ -52,9 +52,20 @@ fuzz_target!(|data: &[u8]| {
     }
     assert!(a.is_established());
     while a.poll_event().is_some() {}
-    // Something outstanding, so that SACKs have data to acknowledge.
+    // Something outstanding, so that SACKs have data to acknowledge; streams of
+    // different priorities, and timed messages that expire (some before they get TSNs)
+    // when the clock moves.
+    a.set_stream_priority(0, 128 << (data.len() % 4));
+    a.set_stream_priority(2, 1024);
     a.send(now, 0, Ppid::BINARY, &[7; 5000], true).unwrap();
     a.send(now, 1, Ppid::STRING, b"x", false).unwrap();
+    let timed = SendOptions {
+        max_lifetime: Some(Duration::from_millis(100)),
+        ..SendOptions::default()
+    };
+    for _ in 0..3 {
+        a.send_with(now, 2, Ppid::BINARY, &[9; 3000], timed).unwrap();
+    }
     while a.poll_transmit().is_some() {}
     let tag = a.local_tag().to_be_bytes();
     let mut rest = data;

@@ -215,7 +215,7 @@ impl Scheduler {
         let Reverse((start, _, id)) = *top;
         self.clock = start;
         let weight = u64::from(s.weight.max(1));
-        s.finish = start + ((len as u64) << TAG_SHIFT) / weight;
+        s.finish = start.saturating_add(((len as u64) << TAG_SHIFT) / weight);
         if s.waiting > 1 {
             // Back in line with its next tag: one sift instead of a pop and a push.
             self.ticket += 1;
