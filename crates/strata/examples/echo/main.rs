@@ -4,7 +4,8 @@
 //! ```text
 //! cargo run --release -p strata --example echo -- --http 127.0.0.1:8080 [--local-ip IP]...
 //!     [--max-connections N] [--no-mdns]
-//!     [--ice-server stun:HOST:PORT|turn:HOST:PORT]... [--ice-user U --ice-pass P] [--relay-only]
+//!     [--ice-server stun:HOST:PORT|turn:HOST:PORT[?transport=tcp]|turns:HOST:PORT]...
+//!     [--ice-user U --ice-pass P] [--relay-only] [--turns-ca-der FILE]
 //! ```
 //! - `GET /` serves a page that connects to this peer and echoes what you type
 //!   (`GET /?auto` runs the interop suite and logs `STRATA-RESULT` lines to the console);
@@ -45,6 +46,8 @@ struct Server {
     no_mdns: bool,
     ice_servers: Vec<IceServer>,
     relay_only: bool,
+    /// Trust anchors for `turns:` (DER), instead of the system's.
+    turns_roots: Option<Vec<Vec<u8>>>,
     live: AtomicUsize,
     max: usize,
     pending: offerer::Pending,
@@ -60,6 +63,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut ice_servers = Vec::new();
     let (mut ice_user, mut ice_pass) = (None, None);
     let mut relay_only = false;
+    let mut turns_roots = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         let mut value = || it.next().ok_or_else(|| format!("{a} needs a value"));
@@ -72,6 +76,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             "--ice-user" => ice_user = Some(value()?.clone()),
             "--ice-pass" => ice_pass = Some(value()?.clone()),
             "--relay-only" => relay_only = true,
+            "--turns-ca-der" => turns_roots = Some(vec![std::fs::read(value()?)?]),
             other => return Err(format!("unknown option {other}").into()),
         }
     }
@@ -88,6 +93,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             }]
         },
         relay_only,
+        turns_roots,
         live: AtomicUsize::new(0),
         max,
         pending: offerer::Pending::default(),
@@ -213,6 +219,7 @@ async fn answer(server: &Arc<Server>, offer: String) -> Result<String, String> {
         } else {
             IceTransportPolicy::All
         },
+        turns_roots: server.turns_roots.clone(),
         ..Configuration::default()
     })
     .await
