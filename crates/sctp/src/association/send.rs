@@ -314,7 +314,7 @@ impl Sender {
             ppid,
             ordered: options.ordered,
             max_rtx: options.max_retransmits,
-            expires,
+            timed: expires.is_some(),
             abandoned: false,
             first_chunk: 0,
         };
@@ -343,9 +343,11 @@ impl Sender {
     }
 
     /// Numbers the next message the scheduler picks: fragments it into chunks with
-    /// consecutive TSNs. False when no message is waiting, or when its first fragment
-    /// could not go out now (`room` bytes left in the packet, cwnd, the peer's window),
-    /// so that the choice is made when it can be sent.
+    /// consecutive TSNs. Small messages that follow it on the same stream are numbered
+    /// with it as long as they fit in the packet (the scheduler's unit is at most a
+    /// packet or one message). False when no message is waiting, or when the first
+    /// fragment could not go out now (`room` bytes left in the packet, cwnd, the peer's
+    /// window), so that the choice is made when it can be sent.
     fn commit_next(&mut self, room: usize) -> bool {
         if self.waiting == 0 || self.flight >= self.cwnd {
             return false;
@@ -354,60 +356,68 @@ impl Sender {
             return false;
         };
         let first = len.min(self.max_payload);
-        if crate::bytes::pad4(4 + Data::FIXED_LEN + first) > room
-            || !(first <= self.peer_rwnd || self.flight == 0)
-        {
+        if chunk_room(first) > room || !(first <= self.peer_rwnd || self.flight == 0) {
             return false;
         }
-        let first_chunk = self.popped + self.chunks.len() as u64;
         let max_payload = self.max_payload;
         let Some(s) = self.streams.get_mut(usize::from(id)) else {
             return false;
         };
-        self.scheduler.charge(s, len);
-        s.skip_abandoned();
-        let seq = s.front_seq + s.next_commit as u64;
-        let Some(m) = s.messages.get_mut(s.next_commit) else {
-            return false;
-        };
-        m.first_chunk = first_chunk;
-        let ssn = if m.ordered {
-            let ssn = s.next_ssn;
-            s.next_ssn = ssn.wrapping_add(1);
-            ssn
-        } else {
-            0
-        };
-        let count = m.len.div_ceil(max_payload);
-        let mut offset = m.offset;
-        let mut left = m.len;
-        for i in 0..count {
-            let len = left.min(max_payload);
-            self.chunks.push_back(OutChunk {
-                offset,
-                seq,
-                len,
-                ppid: m.ppid,
-                stream: id,
-                ssn,
-                unordered: !m.ordered,
-                beginning: i == 0,
-                ending: i + 1 == count,
-                state: ChunkState::Unsent,
-                sent_at: None,
-                tx_count: 0,
-                miss: 0,
-                fast_retransmitted: false,
-                lost_fast: false,
-                max_rtx: m.max_rtx,
-            });
-            offset += len as u64;
-            left -= len;
+        let mut room = room;
+        let mut charged = 0;
+        // `peek` moved the numbering point over abandoned messages.
+        while let Some(m) = s.messages.get_mut(s.next_commit) {
+            let seq = s.front_seq + s.next_commit as u64;
+            m.first_chunk = self.popped + self.chunks.len() as u64;
+            let ssn = if m.ordered {
+                let ssn = s.next_ssn;
+                s.next_ssn = ssn.wrapping_add(1);
+                ssn
+            } else {
+                0
+            };
+            let count = m.len.div_ceil(max_payload);
+            let mut offset = m.offset;
+            let mut left = m.len;
+            for i in 0..count {
+                let len = left.min(max_payload);
+                self.chunks.push_back(OutChunk {
+                    offset,
+                    seq,
+                    len,
+                    ppid: m.ppid,
+                    stream: id,
+                    ssn,
+                    unordered: !m.ordered,
+                    beginning: i == 0,
+                    ending: i + 1 == count,
+                    state: ChunkState::Unsent,
+                    sent_at: None,
+                    tx_count: 0,
+                    miss: 0,
+                    fast_retransmitted: false,
+                    lost_fast: false,
+                    max_rtx: m.max_rtx,
+                });
+                offset += len as u64;
+                left -= len;
+            }
+            charged += m.len;
+            room = room.saturating_sub(chunk_room(m.len.min(max_payload)));
+            s.next_commit += 1;
+            s.waiting -= 1;
+            self.waiting -= 1;
+            s.skip_abandoned();
+            // More of this stream's messages only while they fit in this packet whole.
+            let more = count == 1
+                && s.messages
+                    .get(s.next_commit)
+                    .is_some_and(|n| chunk_room(n.len) <= room && n.len <= max_payload);
+            if !more {
+                break;
+            }
         }
-        s.next_commit += 1;
-        s.waiting -= 1;
-        s.skip_abandoned();
-        self.waiting -= 1;
+        self.scheduler.charge(s, charged);
         true
     }
 
@@ -699,7 +709,13 @@ impl Sender {
 /// Whether a DATA chunk with `len` bytes of user data (padded) fits in the packet.
 #[inline(always)]
 fn fits(builder: &PacketBuilder<'_>, len: usize) -> bool {
-    crate::bytes::pad4(4 + Data::FIXED_LEN + len) <= builder.remaining()
+    chunk_room(len) <= builder.remaining()
+}
+
+/// Bytes a DATA chunk with `len` bytes of user data takes in a packet, padding included.
+#[inline(always)]
+fn chunk_room(len: usize) -> usize {
+    crate::bytes::pad4(4 + Data::FIXED_LEN + len)
 }
 
 /// Writes one DATA chunk; false if it does not fit.

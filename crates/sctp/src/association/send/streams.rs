@@ -14,7 +14,9 @@
 //! saturated streams thus share the bytes in the ratio of their weights, equal weights
 //! take turns (ties go to the stream that became ready first), and a stream that was idle
 //! starts at the virtual clock, so it neither starves the others nor is starved. Cost: one
-//! heap pop and push per message, O(log streams).
+//! heap update per pick, O(log streams). A pick numbers one message, plus the small
+//! messages after it on the same stream that still fit in the packet being built, so the
+//! shares hold to within a packet.
 //!
 //! With DATA chunks the unit of scheduling is the whole message: RFC 9260 section 6.9
 //! requires the fragments of a message to carry consecutive TSNs, so a stream's large
@@ -23,7 +25,6 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
-use std::time::Instant;
 
 use crate::chunk::Ppid;
 
@@ -43,7 +44,8 @@ pub(super) struct OutMessage {
     pub(super) ppid: Ppid,
     pub(super) ordered: bool,
     pub(super) max_rtx: Option<u16>,
-    pub(super) expires: Option<Instant>,
+    /// Has a lifetime (its deadline is in the expiry index).
+    pub(super) timed: bool,
     /// Abandoned before it got TSNs (RFC 3758): skipped, freed when it reaches the front.
     pub(super) abandoned: bool,
     /// The absolute position of its first chunk once numbered (see `Sender::popped`).
@@ -52,7 +54,7 @@ pub(super) struct OutMessage {
 
 impl OutMessage {
     pub(super) fn has_policy(&self) -> bool {
-        self.max_rtx.is_some() || self.expires.is_some()
+        self.max_rtx.is_some() || self.timed
     }
 }
 
@@ -206,8 +208,8 @@ impl Scheduler {
         None
     }
 
-    /// Charges the stream [`Scheduler::peek`] returned for its message of `len` bytes and
-    /// puts it back in line if it has more waiting.
+    /// Charges the stream [`Scheduler::peek`] returned for the `len` bytes just numbered
+    /// and puts it back in line if it has more waiting.
     pub(super) fn charge(&mut self, s: &mut OutStream, len: usize) {
         let Some(mut top) = self.heap.peek_mut() else {
             return;
@@ -216,7 +218,7 @@ impl Scheduler {
         self.clock = start;
         let weight = u64::from(s.weight.max(1));
         s.finish = start.saturating_add(((len as u64) << TAG_SHIFT) / weight);
-        if s.waiting > 1 {
+        if s.waiting > 0 {
             // Back in line with its next tag: one sift instead of a pop and a push.
             self.ticket += 1;
             *top = Reverse((s.finish, self.ticket, id));
