@@ -79,7 +79,7 @@ impl Default for SendOptions {
     }
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy)]
 struct OutChunk {
     /// Where the user data sits in its stream's byte ring (stream offset).
     offset: u64,
@@ -112,6 +112,9 @@ pub(super) struct Sender {
     scheduler: Scheduler,
     /// Messages waiting for TSNs, all streams.
     waiting: usize,
+    /// The shortest message ever queued: a packet with less room cannot take a new
+    /// message, whichever the scheduler picks (saves asking it).
+    min_len: usize,
     /// Streams whose messages the current SACK released (bytes freed once per SACK).
     released: Vec<u16>,
     base_tsn: u32,
@@ -169,6 +172,7 @@ impl Sender {
             streams: Vec::new(),
             scheduler: Scheduler::default(),
             waiting: 0,
+            min_len: usize::MAX,
             released: Vec::new(),
             base_tsn: initial_tsn,
             next_new: 0,
@@ -336,6 +340,7 @@ impl Sender {
         s.waiting += 1;
         self.scheduler.ready(stream, s);
         self.waiting += 1;
+        self.min_len = self.min_len.min(data.len());
         self.buffered += data.len();
         if let Some(deadline) = expires {
             self.expiry.push(deadline, stream, seq);
@@ -349,7 +354,10 @@ impl Sender {
     /// fragment could not go out now (`room` bytes left in the packet, cwnd, the peer's
     /// window), so that the choice is made when it can be sent.
     fn commit_next(&mut self, room: usize) -> bool {
-        if self.waiting == 0 || self.flight >= self.cwnd {
+        if self.waiting == 0
+            || self.flight >= self.cwnd
+            || chunk_room(self.min_len.min(self.max_payload)) > room
+        {
             return false;
         }
         let Some((id, len)) = self.scheduler.peek(&mut self.streams) else {
@@ -365,8 +373,18 @@ impl Sender {
         };
         let mut room = room;
         let mut charged = 0;
-        // `peek` moved the numbering point over abandoned messages.
+        let mut first = true;
         while let Some(m) = s.messages.get_mut(s.next_commit) {
+            if m.abandoned {
+                s.next_commit += 1;
+                continue;
+            }
+            // After the first, more of this stream's messages only while they fit in
+            // this packet whole.
+            if !first && (m.len > max_payload || chunk_room(m.len) > room) {
+                break;
+            }
+            first = false;
             let seq = s.front_seq + s.next_commit as u64;
             m.first_chunk = self.popped + self.chunks.len() as u64;
             let ssn = if m.ordered {
@@ -376,46 +394,45 @@ impl Sender {
             } else {
                 0
             };
-            let count = m.len.div_ceil(max_payload);
-            let mut offset = m.offset;
-            let mut left = m.len;
-            for i in 0..count {
-                let len = left.min(max_payload);
-                self.chunks.push_back(OutChunk {
-                    offset,
-                    seq,
-                    len,
-                    ppid: m.ppid,
-                    stream: id,
-                    ssn,
-                    unordered: !m.ordered,
-                    beginning: i == 0,
-                    ending: i + 1 == count,
-                    state: ChunkState::Unsent,
-                    sent_at: None,
-                    tx_count: 0,
-                    miss: 0,
-                    fast_retransmitted: false,
-                    lost_fast: false,
-                    max_rtx: m.max_rtx,
-                });
-                offset += len as u64;
-                left -= len;
-            }
+            let mut chunk = OutChunk {
+                offset: m.offset,
+                seq,
+                len: m.len.min(max_payload),
+                ppid: m.ppid,
+                stream: id,
+                ssn,
+                unordered: !m.ordered,
+                beginning: true,
+                ending: m.len <= max_payload,
+                state: ChunkState::Unsent,
+                sent_at: None,
+                tx_count: 0,
+                miss: 0,
+                fast_retransmitted: false,
+                lost_fast: false,
+                max_rtx: m.max_rtx,
+            };
             charged += m.len;
-            room = room.saturating_sub(chunk_room(m.len.min(max_payload)));
+            room = room.saturating_sub(chunk_room(chunk.len));
             s.next_commit += 1;
             s.waiting -= 1;
             self.waiting -= 1;
-            s.skip_abandoned();
-            // More of this stream's messages only while they fit in this packet whole.
-            let more = count == 1
-                && s.messages
-                    .get(s.next_commit)
-                    .is_some_and(|n| chunk_room(n.len) <= room && n.len <= max_payload);
-            if !more {
-                break;
+            if chunk.ending {
+                self.chunks.push_back(chunk);
+                continue;
             }
+            // A fragmented message: its fragments, then this pick is done.
+            let mut left = m.len;
+            while left > 0 {
+                chunk.len = left.min(max_payload);
+                left -= chunk.len;
+                chunk.ending = left == 0;
+                let next_offset = chunk.offset + chunk.len as u64;
+                self.chunks.push_back(chunk);
+                chunk.offset = next_offset;
+                chunk.beginning = false;
+            }
+            break;
         }
         self.scheduler.charge(s, charged);
         true
