@@ -239,3 +239,42 @@ fn abandonment_cost_per_packet_does_not_grow_with_the_queue() {
     assert_eq!(small, 0.0);
     assert_eq!(large, small);
 }
+
+#[test]
+fn a_message_that_expires_before_getting_tsns_leaves_no_gap() {
+    // Queued before the handshake with a 1 ms lifetime: it expires before the scheduler
+    // numbers it, so it never takes a TSN or an SSN; the reliable message behind it on
+    // the same ordered stream gets SSN 0 and arrives without any FORWARD TSN.
+    let mut p = Pair::new(config(50), config(51), Net::PERFECT, 52);
+    p.log = Some(Vec::new());
+    let timed = SendOptions {
+        max_lifetime: Some(Duration::from_millis(1)),
+        ..SendOptions::default()
+    };
+    let now = p.now;
+    p.a.send_with(now, 1, Ppid::BINARY, &[1; 3000], timed)
+        .unwrap();
+    p.a.send(now, 1, Ppid::BINARY, b"kept", true).unwrap();
+    assert_eq!(p.a.buffered_bytes(), 3004);
+    p.connect();
+    assert!(p.run_until(10_000, |p| !Pair::messages(&p.b_events).is_empty()));
+    let got = Pair::messages(&p.b_events);
+    assert_eq!(got.len(), 1);
+    assert_eq!(got[0].2, b"kept");
+    p.run_until(10_000, |p| p.a.buffered_bytes() == 0);
+    assert_eq!(p.a.buffered_bytes(), 0);
+    let forward_tsns = p
+        .log
+        .as_ref()
+        .unwrap()
+        .iter()
+        .filter(|(from_a, packet)| {
+            *from_a
+                && SctpPacket::new_checked(&packet[..])
+                    .unwrap()
+                    .into_chunks()
+                    .any(|c| c.chunk_type == ChunkType::FORWARD_TSN)
+        })
+        .count();
+    assert_eq!(forward_tsns, 0);
+}
