@@ -202,8 +202,10 @@ impl Inner {
         while let Some(t) = s.next_transmit() {
             if t.destination == MDNS_V4 {
                 if let Some(m) = &self.mdns {
-                    // A full mDNS socket loses the query; the querier retries.
-                    let _ = m.try_send_to(&t.contents, t.destination);
+                    // Straight to the socket (tokio's `try_send_to` refuses until its reactor
+                    // has seen the socket writable). A full socket loses the query; the
+                    // querier retries.
+                    let _ = socket2::SockRef::from(m).send_to(&t.contents, &t.destination.into());
                 }
                 continue;
             }
@@ -255,12 +257,16 @@ impl Inner {
                     segment_size: (group.len() > 1).then_some(segment),
                     src_ip: None,
                 };
-                socket.try_io(Interest::WRITABLE, || {
-                    state.try_send(socket.into(), &transmit)
-                })
+                // Straight to the socket: tokio's `try_io` would refuse until its reactor has
+                // seen the socket writable, delaying a new connection's first datagrams.
+                state.try_send(socket.into(), &transmit)
             });
             match sent {
                 Err(e) if e.kind() == ErrorKind::WouldBlock => {
+                    // Clear tokio's writable readiness so the task waits for the next edge.
+                    let _ = socket.try_io(Interest::WRITABLE, || {
+                        Err::<(), _>(std::io::Error::from(ErrorKind::WouldBlock))
+                    });
                     for t in group.drain(..).rev() {
                         s.blocked.push_front(t);
                     }
