@@ -602,7 +602,9 @@ impl Sender {
             if c.ending
                 && let Some(s) = self.streams.get_mut(usize::from(c.stream))
             {
-                self.pr_chunks -= s.release_through(Some(c.seq));
+                let (policies, abandoned) = s.release_through(Some(c.seq));
+                self.pr_chunks -= policies;
+                self.buffered -= abandoned;
                 if self.released.last() != Some(&c.stream) {
                     self.released.push(c.stream);
                 }

@@ -110,10 +110,11 @@ impl Sender {
                 s.unsent -= len;
                 s.waiting -= 1;
                 s.skip_abandoned();
-                self.pr_chunks -= s.release_through(None);
+                let (policies, abandoned) = s.release_through(None);
                 s.free_bytes();
+                self.pr_chunks -= policies;
+                self.buffered -= abandoned;
                 self.waiting -= 1;
-                self.buffered -= len;
                 continue;
             }
             if m.abandoned || m.first_chunk < self.popped {

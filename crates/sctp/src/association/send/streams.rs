@@ -114,11 +114,14 @@ impl OutStream {
 
     /// Frees every message up to and including `seq` (their chunks are all acknowledged
     /// or skipped), then abandoned unnumbered messages at the front. Returns how many
-    /// messages with a partial reliability policy were freed. Their bytes are freed by
+    /// messages with a partial reliability policy were freed and the length of the
+    /// abandoned unnumbered ones (the sender counts them as buffered until here, so
+    /// that the ring never holds more than the send buffer). Their bytes are freed by
     /// [`OutStream::free_bytes`].
     #[inline]
-    pub(super) fn release_through(&mut self, seq: Option<u64>) -> usize {
+    pub(super) fn release_through(&mut self, seq: Option<u64>) -> (usize, usize) {
         let mut with_policy = 0;
+        let mut abandoned = 0;
         while let Some(m) = self.messages.front() {
             let numbered = self.next_commit > 0;
             let acked = seq.is_some_and(|seq| self.front_seq <= seq);
@@ -126,11 +129,14 @@ impl OutStream {
                 break;
             }
             with_policy += usize::from(m.has_policy());
+            if m.abandoned {
+                abandoned += m.len;
+            }
             self.messages.pop_front();
             self.front_seq += 1;
             self.next_commit -= 1;
         }
-        with_policy
+        (with_policy, abandoned)
     }
 
     /// Frees the bytes of released messages.
