@@ -4,13 +4,15 @@
 //! connection as a counting global allocator sees it, with snapshots between the steps.
 //!
 //! ```text
-//! cargo run --release -p strata-peer --example core_memory -- [PAIRS]   # default 200
+//! cargo run --release -p strata-peer --example core_memory -- [PAIRS] [own|shared|both]
 //! ```
-//! Runs twice: with a certificate generated per connection (the default config) and with one
-//! shared `Arc<Certificate>`. With `CORE_MEMORY_KEEP=1` the process exits with the pairs of
-//! the last run still live, so `valgrind --tool=dhat` lists what they hold ("At t-end").
-//! Figures include the `Rtc` value itself (`size_of::<Rtc>()`,
-//! held in a preallocated `Vec` here and boxed in a task by the async layer).
+//! PAIRS defaults to 200. `own`: a certificate generated per connection (the default
+//! config); `shared`: one `Arc<Certificate>` for all; `both` (the default) runs one after
+//! the other, and then the second run's resident-memory line understates (it reuses pages
+//! the first run freed). With `CORE_MEMORY_KEEP=1` the process exits with the pairs of the
+//! last run still live, so `valgrind --tool=dhat` lists what they hold ("At t-end").
+//! Heap figures include the `Rtc` value itself (`size_of::<Rtc>()`, held in a
+//! preallocated `Vec` here and boxed in a task by the async layer).
 #![allow(clippy::print_stdout, clippy::unwrap_used, clippy::expect_used)]
 
 use std::alloc::System;
@@ -122,6 +124,7 @@ fn run(pairs: usize, shared: Option<&Arc<Certificate>>, last: bool) {
     let mut keep: Vec<Pair> = Vec::with_capacity(pairs);
     let mut steps = Steps::default();
     let start = snapshot();
+    let rss_start = rss_kib();
     for _ in 0..pairs {
         let s0 = snapshot();
         let mut a = Rtc::new(config(shared)).unwrap();
@@ -173,6 +176,7 @@ fn run(pairs: usize, shared: Option<&Arc<Certificate>>, last: bool) {
     let kib = |b: isize| b as f64 / conns / 1024.0;
     let per = |a: isize| a as f64 / conns;
     let vec = (2 * pairs * size_of::<Rtc>()) as isize;
+    println!();
     println!(
         "{} certificate: {pairs} pairs, {} connections idle with an open data channel",
         if shared.is_some() {
@@ -209,6 +213,10 @@ fn run(pairs: usize, shared: Option<&Arc<Certificate>>, last: bool) {
         kib(end.bytes - start.bytes + vec),
         per(end.allocs - start.allocs)
     );
+    let rss = rss_kib().saturating_sub(rss_start) as f64 / conns;
+    println!(
+        "  resident memory growth per connection {rss:6.2} KiB (VmRSS, allocator overhead included)"
+    );
     if last && std::env::var_os("CORE_MEMORY_KEEP").is_some() {
         // Exit with every pair still live, for `valgrind --tool=dhat` ("At t-end").
         std::process::exit(0);
@@ -216,18 +224,33 @@ fn run(pairs: usize, shared: Option<&Arc<Certificate>>, last: bool) {
     drop(keep);
 }
 
+/// The process's resident set size (Linux; 0 elsewhere).
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
 fn main() {
     let pairs: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
         .unwrap_or(200);
+    let mode = std::env::args().nth(2).unwrap_or_else(|| "both".to_owned());
     // Warm-up: one pair so one-time allocations (lazy statics, code paths) are not counted.
     run(1, None, false);
     let cert = Arc::new(
         Certificate::generate("strata", &ring::rand::SystemRandom::new()).expect("certificate"),
     );
-    println!();
-    run(pairs, None, false);
-    println!();
-    run(pairs, Some(&cert), true);
+    match mode.as_str() {
+        "own" => run(pairs, None, true),
+        "shared" => run(pairs, Some(&cert), true),
+        _ => {
+            run(pairs, None, false);
+            run(pairs, Some(&cert), true);
+        }
+    }
 }
