@@ -115,8 +115,9 @@ pub(super) struct Sender {
     /// The shortest message ever queued: a packet with less room cannot take a new
     /// message, whichever the scheduler picks (saves asking it).
     min_len: usize,
-    /// Streams whose messages the current SACK released (bytes freed once per SACK).
-    released: Vec<u16>,
+    /// (stream, last message) runs the current SACK acknowledged whole, released once
+    /// per run.
+    released: Vec<(u16, u64)>,
     base_tsn: u32,
     /// Index of the first chunk never sent.
     next_new: usize,
@@ -599,14 +600,11 @@ impl Sender {
                 ChunkState::Lost => bytes_acked += c.len,
                 ChunkState::Unsent | ChunkState::Abandoned => {}
             }
-            if c.ending
-                && let Some(s) = self.streams.get_mut(usize::from(c.stream))
-            {
-                let (policies, abandoned) = s.release_through(Some(c.seq));
-                self.pr_chunks -= policies;
-                self.buffered -= abandoned;
-                if self.released.last() != Some(&c.stream) {
-                    self.released.push(c.stream);
+            if c.ending {
+                // Released per run of one stream's messages, after the loop.
+                match self.released.last_mut() {
+                    Some(last) if last.0 == c.stream => last.1 = c.seq,
+                    _ => self.released.push((c.stream, c.seq)),
                 }
             }
             if let Some((t, at)) = self.rtt_probe
@@ -623,8 +621,11 @@ impl Sender {
             self.next_new -= 1;
             progressed = true;
         }
-        for id in self.released.drain(..) {
+        for (id, seq) in self.released.drain(..) {
             if let Some(s) = self.streams.get_mut(usize::from(id)) {
+                let (policies, abandoned) = s.release_through(Some(seq));
+                self.pr_chunks -= policies;
+                self.buffered -= abandoned;
                 s.free_bytes();
             }
         }
