@@ -314,7 +314,8 @@ impl Agent {
                 return;
             }
             if m.class() == Class::SuccessResponse {
-                c.pending.clear();
+                // Freed, not cleared: the next check is seconds away (RFC 7675 section 5.1).
+                c.pending = Vec::new();
                 c.last_response = now;
                 if self.state == ConnectionState::Disconnected {
                     self.set_state(ConnectionState::Connected);
