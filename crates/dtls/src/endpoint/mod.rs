@@ -669,7 +669,8 @@ impl Endpoint {
         self.events.push_back(Event::Connected(Connected {
             cipher_suite: self.hs.cipher_suite.unwrap_or_default(),
             srtp_profile: self.hs.srtp_profile,
-            peer_certificate: self.hs.peer_certificate.clone().unwrap_or_default(),
+            // Moved, not copied: nothing reads it once the peer is verified.
+            peer_certificate: self.hs.peer_certificate.take().unwrap_or_default(),
         }));
         for data in std::mem::take(&mut self.early_data) {
             self.events.push_back(Event::ApplicationData(data));
