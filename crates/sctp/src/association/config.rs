@@ -19,8 +19,9 @@ pub struct Config {
     /// Receive buffer: what we advertise as a_rwnd and the most user data we hold
     /// (default 1 MiB). Raised to at least `max_message_size + mtu`.
     pub receive_buffer: usize,
-    /// Send buffer: the most user data queued or unacknowledged (default 4 MiB). Raised
-    /// to at least `max_message_size`.
+    /// Send buffer (default 4 MiB, raised to at least `max_message_size`): the most user
+    /// data waiting to be sent, all streams (a send that would exceed it fails), and the
+    /// most sent data held until acknowledged (new data waits while it is reached).
     pub send_buffer: usize,
     /// Outbound streams we ask for (OS, default 65535).
     pub outbound_streams: u16,

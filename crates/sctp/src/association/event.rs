@@ -147,11 +147,11 @@ pub enum Error {
     /// The command needs an established association.
     #[error("the association is not established")]
     NotEstablished,
-    /// The send buffer cannot take the message now ("would block"): retry after
-    /// acknowledgements drain it (see [`Association::buffered_bytes`](super::Association::buffered_bytes)).
-    #[error("send buffer full: {buffered} bytes buffered, limit {limit}")]
+    /// The send buffer cannot take the message now ("would block"): retry once queued data
+    /// has been sent (see [`Association::buffered_amount`](super::Association::buffered_amount)).
+    #[error("send buffer full: {buffered} bytes waiting to be sent, limit {limit}")]
     SendBufferFull {
-        /// Bytes currently held.
+        /// Bytes waiting to be sent, all streams.
         buffered: usize,
         /// The configured limit.
         limit: usize,

@@ -236,8 +236,10 @@ impl Association {
         self.sender.weight(stream)
     }
 
-    /// All user data held by the sender: unsent plus sent but not yet acknowledged. Sends
-    /// fail with [`Error::SendBufferFull`] when this would exceed `send_buffer`.
+    /// All user data held by the sender: unsent plus sent but not yet acknowledged; at most
+    /// twice `send_buffer` (plus one message): sends fail with [`Error::SendBufferFull`]
+    /// when the unsent part would exceed `send_buffer`, and no new data is sent while the
+    /// sent-but-unacknowledged part is at `send_buffer`.
     #[inline]
     pub fn buffered_bytes(&self) -> usize {
         self.sender.buffered_bytes()
@@ -292,8 +294,8 @@ impl Association {
 
     /// Queues a reliable user message (shorthand for [`Association::send_with`] with
     /// only `ordered` set). Messages may be queued before the handshake completes; they
-    /// leave once it does. Fails with [`Error::SendBufferFull`] rather than growing past
-    /// `send_buffer`.
+    /// leave once it does. Fails with [`Error::SendBufferFull`] when the bytes waiting to
+    /// be sent (all streams) would exceed `send_buffer`.
     pub fn send(
         &mut self,
         now: Instant,
@@ -341,10 +343,14 @@ impl Association {
         if self.reconfig.resetting(stream) {
             return Err(Error::StreamResetPending { stream });
         }
-        let buffered = self.sender.buffered_bytes();
-        if buffered + data.len() > self.config.send_buffer {
+        // The limit is on what waits (the sum of the streams' bufferedAmount), so an
+        // application that keeps bufferedAmount low is never refused while its earlier
+        // messages wait for acknowledgement; sent data held is bounded separately (new data
+        // waits while it is at the limit).
+        let unsent = self.sender.unsent_total();
+        if unsent + data.len() > self.config.send_buffer {
             return Err(Error::SendBufferFull {
-                buffered,
+                buffered: unsent,
                 limit: self.config.send_buffer,
             });
         }

@@ -125,6 +125,11 @@ pub(super) struct Sender {
     lost: VecDeque<u32>,
     flight: usize,
     buffered: usize,
+    /// Bytes queued and never sent, all streams (the sum of the streams' `unsent`).
+    unsent: usize,
+    /// The most sent bytes held until acknowledged (`buffered - unsent`) before new data
+    /// waits: the send buffer bounds what was sent as well as what waits.
+    max_held: usize,
     mtu: usize,
     max_payload: usize,
     cwnd: usize,
@@ -180,6 +185,8 @@ impl Sender {
             lost: VecDeque::new(),
             flight: 0,
             buffered: 0,
+            unsent: 0,
+            max_held: config.send_buffer,
             mtu,
             // A DATA chunk is padded to four bytes inside the packet, so a full fragment
             // must leave room for its padding (an MTU that is not a multiple of four, e.g.
@@ -338,6 +345,7 @@ impl Sender {
         });
         s.bytes.extend(data);
         s.unsent += data.len();
+        self.unsent += data.len();
         s.waiting += 1;
         self.scheduler.ready(stream, s);
         self.waiting += 1;
@@ -357,6 +365,7 @@ impl Sender {
     fn commit_next(&mut self, room: usize) -> bool {
         if self.waiting == 0
             || self.flight >= self.cwnd
+            || self.held_sent() >= self.max_held
             || chunk_room(self.min_len.min(self.max_payload)) > room
         {
             return false;
@@ -441,8 +450,22 @@ impl Sender {
 
     fn new_data_allowed(&self, len: usize) -> bool {
         // Rule B of section 6.1 (cwnd) and rule A (peer rwnd, with one probe when
-        // nothing is in flight).
-        self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0)
+        // nothing is in flight), and our own bound on sent data held.
+        self.flight < self.cwnd
+            && (len <= self.peer_rwnd || self.flight == 0)
+            && self.held_sent() < self.max_held
+    }
+
+    /// Sent bytes held until acknowledged (in flight, gap-acked or marked lost).
+    #[inline]
+    fn held_sent(&self) -> usize {
+        self.buffered - self.unsent
+    }
+
+    /// Bytes queued and never sent, all streams.
+    #[inline]
+    pub(super) fn unsent_total(&self) -> usize {
+        self.unsent
     }
 
     /// Whether `fill` would put DATA in a packet now.
@@ -528,8 +551,9 @@ impl Sender {
                     continue;
                 }
                 let len = c.len;
-                let allowed =
-                    self.flight < self.cwnd && (len <= self.peer_rwnd || self.flight == 0);
+                let allowed = self.flight < self.cwnd
+                    && (len <= self.peer_rwnd || self.flight == 0)
+                    && self.buffered - self.unsent < self.max_held;
                 if !allowed {
                     break;
                 }
@@ -550,6 +574,7 @@ impl Sender {
                 if let Some(s) = self.streams.get_mut(usize::from(c.stream)) {
                     s.unsent -= len;
                 }
+                self.unsent -= len;
                 if self.rtt_probe.is_none() {
                     self.rtt_probe = Some((tsn, now));
                 }

@@ -108,6 +108,7 @@ impl Sender {
                 m.abandoned = true;
                 let len = m.len;
                 s.unsent -= len;
+                self.unsent -= len;
                 s.waiting -= 1;
                 s.skip_abandoned();
                 let (policies, abandoned) = s.release_through(None);
@@ -159,6 +160,7 @@ impl Sender {
                     if let Some(s) = self.streams.get_mut(usize::from(c.stream)) {
                         s.unsent -= c.len;
                     }
+                    self.unsent -= c.len;
                 }
                 ChunkState::Lost | ChunkState::Abandoned => {}
             }

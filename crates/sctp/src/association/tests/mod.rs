@@ -515,7 +515,7 @@ fn bulk_transfer(net: Net, total: usize, msg_len: usize, seed: u64) {
         );
         steps += 1;
         assert!(steps < 5_000_000, "too many steps");
-        assert!(p.a.buffered_bytes() <= p.a.config().send_buffer);
+        assert!(p.a.buffered_bytes() <= 2 * p.a.config().send_buffer + msg_len);
         assert!(p.b.receive_buffered() <= p.b.config().receive_buffer + 1200);
         assert!(p.a.is_established() && p.b.is_established());
     }
@@ -634,13 +634,55 @@ fn send_buffer_is_bounded() {
     );
     assert_eq!(p.a.buffered_amount(0), 300_000);
     p.drain();
-    assert!(p.a.buffered_amount(0) < 300_000, "the first window left");
+    let left = 300_000 - p.a.buffered_amount(0);
+    assert!(left > 0, "the first window left");
     assert_eq!(
         p.a.buffered_bytes(),
         300_000,
         "but nothing was acknowledged"
     );
-    assert!(p.a.sender.chunk_count() <= 300_000 / 1000);
+    // The limit is on what waits: as much as left may be queued again, no more.
+    let mut more = 0;
+    while p.a.send(p.now, 0, Ppid::BINARY, &[7; 1000], true).is_ok() {
+        more += 1000;
+    }
+    assert!(more <= left && left - more < 1000, "{more} of {left}");
+    assert!(p.a.buffered_amount(0) > 299_000);
+    assert!(p.a.sender.chunk_count() <= 2 * 300_000 / 1000);
+}
+
+/// What was sent and waits for acknowledgement is bounded by the send buffer too: with a
+/// window far larger than the send buffer, new data waits while that much is unacknowledged,
+/// and the transfer still completes.
+#[test]
+fn sent_data_held_is_bounded_by_the_send_buffer() {
+    let cfg = |seed| Config {
+        send_buffer: 40_000,
+        max_message_size: 10_000,
+        ..config(seed)
+    };
+    let net = Net {
+        latency: Duration::from_millis(50),
+        ..Net::PERFECT
+    };
+    let mut p = Pair::new(cfg(1), cfg(2), net, 1);
+    p.connect();
+    let (count, mut next, mut most_held) = (200usize, 0usize, 0usize);
+    let mut steps = 0;
+    while Pair::messages(&p.b_events).len() < count {
+        while next < count && p.a.send(p.now, 0, Ppid::BINARY, &[9; 10_000], true).is_ok() {
+            next += 1;
+        }
+        assert!(p.step(), "stalled");
+        steps += 1;
+        assert!(steps < 1_000_000);
+        let held = p.a.buffered_bytes() - p.a.buffered_amount(0);
+        most_held = most_held.max(held);
+    }
+    assert!(most_held <= 40_000 + 1200, "held {most_held}");
+    // The bound was what limited it (the window grew past it).
+    assert!(most_held > 30_000, "held at most {most_held}");
+    assert!(p.a.cwnd() > 40_000, "cwnd {}", p.a.cwnd());
 }
 
 #[test]
