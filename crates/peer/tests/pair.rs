@@ -563,3 +563,60 @@ fn get_stats_reports_the_w3c_entries() {
         .sum();
     assert_eq!(received, 3);
 }
+
+/// `handle_packets`: datagrams that arrive in one batch are answered together (one SACK for
+/// the batch), where one at a time they get a SACK for every second packet; both deliver
+/// everything.
+#[test]
+fn a_batch_of_datagrams_gets_one_sack() {
+    let sacks = |batched: bool| {
+        let mut net = Net::new(3, 0);
+        let ch = net
+            .a
+            .create_data_channel(net.now, "batch", DataChannelInit::default())
+            .unwrap();
+        net.negotiate();
+        net.open(ch);
+        // Let everything settle (delayed SACKs, DCEP).
+        net.run_until(Duration::from_secs(5), |n| n.in_flight.is_empty());
+        net.collect();
+        for i in 0..16u8 {
+            net.a.send(net.now, ch, &[i; 1000], true).unwrap();
+        }
+        let mut data = Vec::new();
+        while let Some(t) = net.a.poll_transmit() {
+            data.push(t);
+        }
+        // As many as the initial congestion window lets out.
+        assert!(data.len() >= 4, "{} datagrams", data.len());
+        let destination = data[0].destination;
+        if batched {
+            net.b.handle_packets(
+                net.now,
+                destination,
+                data.iter().map(|t| (t.source, t.contents.as_slice())),
+            );
+        } else {
+            for t in &data {
+                net.b
+                    .handle_packet(net.now, t.source, t.destination, &t.contents);
+            }
+        }
+        let answers = std::iter::from_fn(|| net.b.poll_transmit()).count();
+        net.collect();
+        let got = std::iter::from_fn(|| net.b.poll_event())
+            .chain(net.b_events.drain(..))
+            .filter(|e| matches!(e, Event::ChannelMessage { .. }))
+            .count();
+        (data.len(), answers, got)
+    };
+    let (sent, one_by_one, got) = sacks(false);
+    assert!(got > 0);
+    assert!(
+        one_by_one >= sent / 2,
+        "{one_by_one} SACKs for {sent} packets"
+    );
+    let (sent, batched, got_batched) = sacks(true);
+    assert_eq!(got_batched, got);
+    assert_eq!(batched, 1, "one SACK for {sent} packets");
+}

@@ -39,6 +39,10 @@ const RECV_CALLS: usize = 8;
 const RECV_SLOTS: usize = 8;
 /// One receive buffer: the largest UDP payload.
 const RECV_SLOT: usize = 65_536;
+/// Datagrams handed to the core as one batch at most: the SCTP receiver answers a batch with
+/// one SACK, so this bounds how many packets one SACK acknowledges (the sender's slow start
+/// grows by at most one MTU per SACK, and fast retransmit counts SACKs).
+const SACK_BATCH: usize = 16;
 /// Datagrams per GSO send at most (the kernel's UDP_MAX_SEGMENTS is 64) and their bytes.
 const GSO_SEGMENTS: usize = 64;
 const GSO_BYTES: usize = 65_000;
@@ -465,13 +469,20 @@ fn receive(rtc: &mut Rtc, local: SocketAddr, socket: &UdpSocket, state: &UdpSock
                 // ICMP errors (port unreachable) surface as receive errors on Linux.
                 Err(_) => continue,
             };
+            // Batches for the core of at most SACK_BATCH datagrams, each answered once (one
+            // SACK). With GRO one buffer holds several datagrams of `stride` bytes.
+            let mut datagrams = meta
+                .iter()
+                .zip(buf.chunks(RECV_SLOT))
+                .take(n)
+                .flat_map(|(m, slot)| {
+                    let data = slot.get(..m.len).unwrap_or(slot);
+                    data.chunks(m.stride.max(1)).map(move |d| (m.addr, d))
+                })
+                .peekable();
             let now = Instant::now();
-            for (m, slot) in meta.iter().zip(buf.chunks(RECV_SLOT)).take(n) {
-                let data = slot.get(..m.len).unwrap_or(slot);
-                // With GRO one buffer holds several datagrams of `stride` bytes.
-                for datagram in data.chunks(m.stride.max(1)) {
-                    rtc.handle_packet(now, m.addr, local, datagram);
-                }
+            while datagrams.peek().is_some() {
+                rtc.handle_packets(now, local, datagrams.by_ref().take(SACK_BATCH));
             }
         }
     });

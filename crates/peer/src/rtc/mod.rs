@@ -314,10 +314,39 @@ impl Rtc {
         destination: SocketAddr,
         data: &[u8],
     ) {
+        self.take_packet(now, source, destination, data);
+        self.pump(now);
+    }
+
+    /// Feeds datagrams that arrived together on `destination` (one `recvmmsg` call, one GRO
+    /// buffer), then does the work they caused once. The SCTP receiver then answers the batch
+    /// with one SACK instead of one for every second packet (RFC 9260 section 6.2 asks for
+    /// at least every second packet; like TCP's acknowledgements of GRO batches, a receiver
+    /// that reads packets in batches acknowledges batches, which spares a busy peer a burst
+    /// of SACKs). The datagrams are `(source, bytes)`.
+    pub fn handle_packets<'a>(
+        &mut self,
+        now: Instant,
+        destination: SocketAddr,
+        datagrams: impl IntoIterator<Item = (SocketAddr, &'a [u8])>,
+    ) {
+        for (source, data) in datagrams {
+            self.take_packet(now, source, destination, data);
+        }
+        self.pump(now);
+    }
+
+    /// One datagram in, without the pump.
+    fn take_packet(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        data: &[u8],
+    ) {
         self.counters.packets_received += 1;
         self.counters.bytes_received += data.len() as u64;
         if self.handle_relay_packet(now, source, destination, data) {
-            self.pump(now);
             return;
         }
         let Some(agent) = &mut self.agent else {
@@ -335,7 +364,6 @@ impl Rtc {
         if let Received::Data(bytes) = received {
             self.handle_data(now, bytes);
         }
-        self.pump(now);
     }
 
     /// Data ICE handed back (directly or through a relay), demultiplexed by its first byte.
