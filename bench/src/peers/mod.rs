@@ -5,6 +5,7 @@
 //! the other, and VmHWM is the peak of that workload alone. A child prints `RESULT` lines;
 //! the parent collects them and prints the table. See `src/bin/peers.rs` for the workloads.
 
+pub mod str0m;
 pub mod strata;
 pub mod webrtc_rs;
 
@@ -26,17 +27,20 @@ pub enum Stack {
     Strata,
     /// webrtc-rs `webrtc` 0.21.1 (tokio + ring).
     WebrtcRs,
+    /// str0m 0.25.0 (sans-IO, aws-lc-rs) in a tokio UDP loop of ours.
+    Str0m,
 }
 
 impl Stack {
-    /// Both, in table order.
-    pub const ALL: [Stack; 2] = [Stack::Strata, Stack::WebrtcRs];
+    /// All, in table order (Strata first: the ratios compare with it).
+    pub const ALL: [Stack; 3] = [Stack::Strata, Stack::WebrtcRs, Stack::Str0m];
 
     /// The command-line and table name.
     pub fn name(self) -> &'static str {
         match self {
             Stack::Strata => "strata",
             Stack::WebrtcRs => "webrtc-rs",
+            Stack::Str0m => "str0m",
         }
     }
 
@@ -73,6 +77,27 @@ pub fn raise_nofile_limit() {
         {
             limit.rlim_cur = limit.rlim_max;
             libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}
+
+/// Asks for `bytes` of kernel send and receive buffer on a socket (the kernel caps it at
+/// net.core.wmem_max / rmem_max), as strata-peer does for its sockets (4 MiB).
+pub fn set_socket_buffers(socket: &impl std::os::fd::AsRawFd, bytes: usize) {
+    let value = libc::c_int::try_from(bytes).unwrap_or(libc::c_int::MAX);
+    for option in [libc::SO_RCVBUF, libc::SO_SNDBUF] {
+        // SAFETY: setsockopt reads one c_int from the pointer for these options; the
+        // descriptor is owned by `socket`, which outlives the call. Best effort: a smaller
+        // buffer still works.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_SOCKET,
+                option,
+                std::ptr::from_ref(&value).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
         }
     }
 }
