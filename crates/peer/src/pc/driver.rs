@@ -77,6 +77,9 @@ pub(super) struct Shared {
     deadline: Option<Instant>,
     /// `close` was called (or the `PeerConnection` dropped): the task stops.
     pub(super) closed: bool,
+    /// The task stopped reading because the event queue filled; `next_event` resumes it
+    /// once the queue is half empty.
+    paused: bool,
 }
 
 /// One connection's shared half.
@@ -117,6 +120,7 @@ impl Inner {
                 group: Vec::new(),
                 deadline: None,
                 closed: false,
+                paused: false,
             }),
             sockets,
             mdns,
@@ -329,11 +333,13 @@ impl Inner {
             {
                 let mut s = self.lock();
                 if let Some(e) = s.events.pop_front() {
-                    let was_full = !s.has_room();
                     if let Event::ChannelMessage { data, .. } = &e {
                         s.queued_bytes -= data.len();
                     }
-                    if was_full && s.has_room() {
+                    // Resume reading once the queue is half empty, not at the first free
+                    // slot (which would wake the task for every event taken).
+                    if s.paused && s.half_empty() {
+                        s.paused = false;
                         self.wake.notify_one();
                     }
                     if !s.events.is_empty() {
@@ -362,6 +368,11 @@ impl Shared {
     /// Whether the task may read more from the network (the event queue has room).
     fn has_room(&self) -> bool {
         self.events.len() < MAX_QUEUED_EVENTS && self.queued_bytes < MAX_QUEUED_BYTES
+    }
+
+    /// Whether a paused task may read again.
+    fn half_empty(&self) -> bool {
+        self.events.len() <= MAX_QUEUED_EVENTS / 2 && self.queued_bytes <= MAX_QUEUED_BYTES / 2
     }
 }
 
@@ -399,7 +410,10 @@ pub(super) async fn drive(inner: Arc<Inner>) {
             }
             inner.settle_inner(&mut s);
             s.deadline = s.rtc.poll_timeout();
-            (s.deadline, s.has_room(), !s.blocked.is_empty())
+            if !s.has_room() {
+                s.paused = true;
+            }
+            (s.deadline, !s.paused, !s.blocked.is_empty())
         };
         let ready = poll_fn(|cx| {
             if can_read {
