@@ -16,6 +16,9 @@ commands:
   fuzz [TARGET] [--seconds N] run one fuzz target (or all) for N seconds each (default 60)
   bench [--callgrind]        criterion benches against the competing crates (bench/),
                              optionally also instruction counts under valgrind
+  bench peer                 two PeerConnections against webrtc-rs 0.21 (setup, throughput,
+                             idle memory)
+  bench peer-chromium        Strata <-> Chromium data channel throughput
   interop [CASE] [--smoke]   run cases against real peers (coturn, tshark); --smoke: quick subset
 ";
 
