@@ -30,6 +30,24 @@ pub struct RtcConfig {
     pub max_early_dtls: usize,
     /// ICE Ta pacing (default 50 ms; RFC 8445 section 14.2).
     pub ice_ta: Duration,
+    /// The bundle policy (W3C `RTCBundlePolicy`, RFC 8829 section 4.1.1).
+    pub bundle_policy: BundlePolicy,
+}
+
+/// Which m-sections get their own ICE transport (W3C `RTCBundlePolicy`, RFC 8829 section
+/// 4.1.1). The peer connection carries one data section today, and for one section the three
+/// policies describe the same thing: one m-section in an `a=group:BUNDLE` group with one
+/// set of ICE candidates, which is what every policy gets. The setting matters once media
+/// sections exist (the media work honours it there).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum BundlePolicy {
+    /// `balanced`: one transport per media type in use (data: one).
+    #[default]
+    Balanced,
+    /// `max-compat`: one transport per m-section, for peers that do not bundle.
+    MaxCompat,
+    /// `max-bundle`: one transport for everything.
+    MaxBundle,
 }
 
 impl Default for RtcConfig {
@@ -45,6 +63,7 @@ impl Default for RtcConfig {
             mtu: 1200,
             max_early_dtls: 16,
             ice_ta: Duration::from_millis(50),
+            bundle_policy: BundlePolicy::Balanced,
         }
     }
 }

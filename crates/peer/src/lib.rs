@@ -10,7 +10,7 @@ mod sdp;
 pub mod stats;
 
 pub use channel::{ChannelId, ChannelInfo, ChannelState, DataChannelInit};
-pub use config::{RtcConfig, TurnServer, TurnTransport};
+pub use config::{BundlePolicy, RtcConfig, TurnServer, TurnTransport};
 #[cfg(feature = "webrtc-util")]
 pub use pc::Transport;
 #[cfg(feature = "tokio")]

@@ -620,3 +620,38 @@ fn a_batch_of_datagrams_gets_one_sack() {
     assert_eq!(got_batched, got);
     assert_eq!(batched, 1, "one SACK for {sent} packets");
 }
+
+/// RFC 8829 section 4.1.1: with the data section alone, every bundle policy offers and
+/// answers one m-section in a BUNDLE group.
+#[test]
+fn every_bundle_policy_gives_one_bundled_data_section() {
+    for policy in [
+        strata_peer::BundlePolicy::Balanced,
+        strata_peer::BundlePolicy::MaxCompat,
+        strata_peer::BundlePolicy::MaxBundle,
+    ] {
+        let config = || RtcConfig {
+            bundle_policy: policy,
+            ..RtcConfig::default()
+        };
+        let now = Instant::now();
+        let mut a = Rtc::new(config()).unwrap();
+        let mut b = Rtc::new(config()).unwrap();
+        a.add_local_address(A.parse().unwrap());
+        b.add_local_address(B.parse().unwrap());
+        a.create_data_channel(now, "x", DataChannelInit::default())
+            .unwrap();
+        let offer = a.create_offer().unwrap();
+        a.set_local_description(now, &offer).unwrap();
+        b.set_remote_description(now, offer.clone()).unwrap();
+        let answer = b.create_answer().unwrap();
+        for sdp in [&offer.sdp, &answer.sdp] {
+            assert_eq!(sdp.matches("\r\nm=").count(), 1, "{policy:?}: {sdp}");
+            let mid = sdp.lines().find_map(|l| l.strip_prefix("a=mid:")).unwrap();
+            assert!(
+                sdp.contains(&format!("a=group:BUNDLE {mid}\r\n")),
+                "{policy:?}: {sdp}"
+            );
+        }
+    }
+}

@@ -59,6 +59,9 @@ pub struct Configuration {
     pub ice_servers: Vec<IceServer>,
     /// The ICE transport policy.
     pub ice_transport_policy: IceTransportPolicy,
+    /// The bundle policy (see [`crate::BundlePolicy`]: with data only, every policy gives one
+    /// bundled transport).
+    pub bundle_policy: crate::BundlePolicy,
     /// The DTLS certificate (`None`: a fresh ECDSA P-256 certificate).
     pub certificate: Option<Arc<Certificate>>,
     /// The local addresses to gather host candidates on; `None` enumerates the machine's
@@ -129,6 +132,7 @@ async fn core(config: &Configuration) -> Result<(Rtc, Vec<stream::TurnStream>), 
         }
     }
     rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
+    rtc_config.bundle_policy = config.bundle_policy;
     Ok((Rtc::new(rtc_config)?, streams))
 }
 
