@@ -14,12 +14,9 @@ use tokio::sync::mpsc;
 use webrtc_util::Conn;
 
 use super::driver::Inner;
-use super::net::{Link, LinkIo};
+use super::net::Link;
 use super::{Configuration, PeerConnection, core};
 use crate::Error;
-
-/// Datagrams waiting for a transport's `send_to`.
-const WRITE_QUEUE: usize = 1024;
 
 /// A transport handed to [`PeerConnection::with_transports`].
 pub type Transport = Arc<dyn Conn + Send + Sync>;
@@ -38,20 +35,16 @@ impl PeerConnection {
         }
         let (mut rtc, streams) = core(&config).await?;
         let mut links = Vec::new();
-        let mut queues = Vec::new();
-        for conn in &transports {
+        let mut writers = Vec::new();
+        for conn in transports {
             let local = conn.local_addr().map_err(|e| Error::Io(e.to_string()))?;
             rtc.add_local_address(local);
-            let (queue, rx) = mpsc::channel(WRITE_QUEUE);
-            links.push(Link {
-                local,
-                io: LinkIo::Task { queue },
-            });
-            queues.push(rx);
+            let (link, rx) = Link::task(local);
+            links.push(link);
+            writers.push((local, conn, rx));
         }
         let pc = PeerConnection::start(rtc, links, streams, None);
-        for (conn, rx) in transports.into_iter().zip(queues) {
-            let local = conn.local_addr().map_err(|e| Error::Io(e.to_string()))?;
+        for (local, conn, rx) in writers {
             let reader = tokio::spawn(read(Arc::downgrade(&pc.inner), local, conn.clone()));
             let writer = tokio::spawn(write(rx, conn));
             pc.inner.adopt(reader.abort_handle());

@@ -62,6 +62,25 @@ pub(super) struct Published {
     pub(super) signaling: SignalingState,
 }
 
+impl Published {
+    /// The state of `rtc`; a closed connection reports closed states.
+    fn of(rtc: &Rtc, closed: bool) -> Published {
+        Published {
+            gathering_complete: rtc.is_gathering_complete(),
+            connection: if closed {
+                PeerConnectionState::Closed
+            } else {
+                rtc.connection_state()
+            },
+            signaling: if closed {
+                SignalingState::Closed
+            } else {
+                rtc.signaling_state()
+            },
+        }
+    }
+}
+
 /// What the handles and the task share under the lock.
 pub(super) struct Shared {
     pub(super) rtc: Rtc,
@@ -105,12 +124,7 @@ impl Inner {
         sockets: Vec<Link>,
         mdns: Option<UdpSocket>,
     ) -> (Arc<Inner>, watch::Receiver<Published>) {
-        let published = Published {
-            gathering_complete: rtc.is_gathering_complete(),
-            connection: rtc.connection_state(),
-            signaling: rtc.signaling_state(),
-        };
-        let (state, state_rx) = watch::channel(published);
+        let (state, state_rx) = watch::channel(Published::of(&rtc, false));
         let inner = Arc::new(Inner {
             shared: Mutex::new(Shared {
                 rtc,
@@ -182,19 +196,7 @@ impl Inner {
     }
 
     fn publish(&self, s: &Shared) {
-        let published = if s.closed {
-            Published {
-                gathering_complete: s.rtc.is_gathering_complete(),
-                connection: PeerConnectionState::Closed,
-                signaling: SignalingState::Closed,
-            }
-        } else {
-            Published {
-                gathering_complete: s.rtc.is_gathering_complete(),
-                connection: s.rtc.connection_state(),
-                signaling: s.rtc.signaling_state(),
-            }
-        };
+        let published = Published::of(&s.rtc, s.closed);
         self.state.send_if_modified(|p| {
             let changed = *p != published;
             *p = published;

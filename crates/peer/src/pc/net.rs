@@ -5,6 +5,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use quinn_udp::UdpSocketState;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
+use tokio::sync::mpsc;
 
 use crate::{Error, TurnTransport};
 
@@ -110,8 +111,24 @@ pub(super) enum LinkIo {
     /// `Conn`): a reader task feeds the core, a writer task drains a bounded queue (full: the
     /// datagram, or the whole TURN frame, is lost, as on a congested link).
     Task {
-        queue: tokio::sync::mpsc::Sender<(Vec<u8>, SocketAddr)>,
+        queue: mpsc::Sender<(Vec<u8>, SocketAddr)>,
     },
+}
+
+/// Datagrams (or TURN frames) waiting for a [`LinkIo::Task`] link's writer.
+const WRITE_QUEUE: usize = 1024;
+
+impl Link {
+    /// A link served by tasks of its own, and the receiving end of its write queue (for its
+    /// writer task).
+    pub(super) fn task(local: SocketAddr) -> (Link, mpsc::Receiver<(Vec<u8>, SocketAddr)>) {
+        let (queue, rx) = mpsc::channel(WRITE_QUEUE);
+        let link = Link {
+            local,
+            io: LinkIo::Task { queue },
+        };
+        (link, rx)
+    }
 }
 
 pub(super) fn data_socket(addr: SocketAddr) -> std::io::Result<Link> {

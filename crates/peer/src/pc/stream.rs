@@ -20,13 +20,11 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 
 use super::driver::Inner;
-use super::net::{Link, LinkIo};
+use super::net::Link;
 use crate::TurnTransport;
 
 /// How long connecting (and the TLS handshake) to a TURN server may take.
 pub(super) const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Frames waiting to be written to one stream.
-const WRITE_QUEUE: usize = 1024;
 /// Bytes read from a stream per call.
 const READ_CHUNK: usize = 16 * 1024;
 
@@ -118,11 +116,7 @@ fn client_config(roots: Option<&[Vec<u8>]>) -> io::Result<Arc<rustls::ClientConf
 /// A stream's link for the connection task, and what its tasks need once the connection
 /// exists.
 pub(super) fn link(stream: TurnStream) -> (Link, Pending) {
-    let (queue, rx) = mpsc::channel(WRITE_QUEUE);
-    let link = Link {
-        local: stream.local,
-        io: LinkIo::Task { queue },
-    };
+    let (link, rx) = Link::task(stream.local);
     (link, Pending { stream, rx })
 }
 
