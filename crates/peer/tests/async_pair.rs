@@ -1,18 +1,12 @@
 //! Two async PeerConnections in one process over real loopback UDP.
 #![allow(clippy::unwrap_used)]
 
-use std::net::{IpAddr, Ipv4Addr};
+mod common;
+
 use std::time::Duration;
 
+use common::{loopback, negotiate};
 use strata_peer::{Configuration, DataChannelInit, Event, PeerConnection, PeerConnectionState};
-
-fn loopback() -> Configuration {
-    Configuration {
-        local_addresses: Some(vec![IpAddr::V4(Ipv4Addr::LOCALHOST)]),
-        disable_mdns: true,
-        ..Configuration::default()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_peers_over_loopback_udp() {
@@ -22,18 +16,8 @@ async fn two_peers_over_loopback_udp() {
         .create_data_channel("chat", DataChannelInit::default())
         .await
         .unwrap();
-    let offer = a.create_offer().await.unwrap();
-    a.set_local_description(offer).await.unwrap();
-    a.gathering_complete().await;
-    let offer = a.local_description().await.unwrap();
-    assert!(offer.sdp.contains("typ host"));
-    b.set_remote_description(offer).await.unwrap();
-    let answer = b.create_answer().await.unwrap();
-    b.set_local_description(answer).await.unwrap();
-    b.gathering_complete().await;
-    a.set_remote_description(b.local_description().await.unwrap())
-        .await
-        .unwrap();
+    let (offer, _) = negotiate(&a, &b).await;
+    assert!(offer.contains("typ host"));
 
     let echo = tokio::spawn(async move {
         // b echoes every message back on its channel.

@@ -7,6 +7,9 @@
 use std::net::{IpAddr, Ipv4Addr, TcpListener};
 use std::time::Duration;
 
+mod common;
+
+use common::{negotiate, wait_for};
 use strata_peer::{
     Configuration, DataChannelInit, Event, IceServer, IceTransportPolicy, PeerConnection,
 };
@@ -62,19 +65,6 @@ fn turn_server() -> (u16, u16, Vec<u8>) {
     panic!("the TURN server did not start");
 }
 
-async fn wait_for(pc: &PeerConnection, want: impl Fn(&Event) -> bool) -> Event {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let e = pc.next_event().await.unwrap();
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_only_peers_over_turn_tcp_and_tls() {
     let (tcp, tls, der) = turn_server();
@@ -100,25 +90,10 @@ async fn relay_only_peers_over_turn_tcp_and_tls() {
         .create_data_channel("relayed", DataChannelInit::default())
         .await
         .unwrap();
-    a.set_local_description(a.create_offer().await.unwrap())
-        .await
-        .unwrap();
-    tokio::time::timeout(Duration::from_secs(10), a.gathering_complete())
-        .await
-        .unwrap();
-    let offer = a.local_description().await.unwrap();
-    assert!(offer.sdp.contains("typ relay"), "{}", offer.sdp);
-    assert!(!offer.sdp.contains("typ host"), "{}", offer.sdp);
-    b.set_remote_description(offer).await.unwrap();
-    b.set_local_description(b.create_answer().await.unwrap())
-        .await
-        .unwrap();
-    tokio::time::timeout(Duration::from_secs(10), b.gathering_complete())
-        .await
-        .unwrap();
-    let answer = b.local_description().await.unwrap();
-    assert!(answer.sdp.contains("typ relay"), "{}", answer.sdp);
-    a.set_remote_description(answer).await.unwrap();
+    let (offer, answer) = negotiate(&a, &b).await;
+    assert!(offer.contains("typ relay"), "{offer}");
+    assert!(!offer.contains("typ host"), "{offer}");
+    assert!(answer.contains("typ relay"), "{answer}");
 
     wait_for(&a, |e| *e == Event::ChannelOpen(dc.id())).await;
     let Event::DataChannel(remote) = wait_for(&b, |e| matches!(e, Event::DataChannel(_))).await

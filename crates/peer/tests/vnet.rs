@@ -7,6 +7,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+mod common;
+
+use common::{negotiate, wait_for};
 use strata_peer::{Configuration, DataChannelInit, Event, PeerConnection};
 use tokio::sync::Mutex;
 use webrtc_util::vnet::net::{Net, NetConfig};
@@ -21,19 +24,6 @@ async fn host(wan: &Arc<Mutex<Router>>, ip: &str) -> Net {
     wan.lock().await.add_net(nic.clone()).await.unwrap();
     nic.lock().await.set_router(wan.clone()).await.unwrap();
     net
-}
-
-async fn wait_for(pc: &PeerConnection, want: impl Fn(&Event) -> bool) -> Event {
-    tokio::time::timeout(Duration::from_secs(10), async {
-        loop {
-            let e = pc.next_event().await.unwrap();
-            if want(&e) {
-                return e;
-            }
-        }
-    })
-    .await
-    .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -62,24 +52,8 @@ async fn data_channel_over_the_virtual_network() {
         .create_data_channel("vnet", DataChannelInit::default())
         .await
         .unwrap();
-    a.set_local_description(a.create_offer().await.unwrap())
-        .await
-        .unwrap();
-    a.gathering_complete().await;
-    let offer = a.local_description().await.unwrap();
-    assert!(
-        offer.sdp.contains("10.1.0.2 5000 typ host"),
-        "{}",
-        offer.sdp
-    );
-    b.set_remote_description(offer).await.unwrap();
-    b.set_local_description(b.create_answer().await.unwrap())
-        .await
-        .unwrap();
-    b.gathering_complete().await;
-    a.set_remote_description(b.local_description().await.unwrap())
-        .await
-        .unwrap();
+    let (offer, _) = negotiate(&a, &b).await;
+    assert!(offer.contains("10.1.0.2 5000 typ host"), "{offer}");
 
     wait_for(&a, |e| *e == Event::ChannelOpen(dc.id())).await;
     let Event::DataChannel(remote) = wait_for(&b, |e| matches!(e, Event::DataChannel(_))).await
