@@ -23,19 +23,20 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use strata::peer::{
     Configuration, DataChannelInit, Event, IceServer, IceTransportPolicy, PeerConnection,
     PeerConnectionState, SdpType, SessionDescriptionInit,
 };
 use tokio::net::TcpListener;
 
+#[path = "../common/http.rs"]
+mod http;
 mod offerer;
+
+use http::reply;
 
 const PAGE: &str = include_str!("page.html");
 /// The largest offer accepted.
@@ -100,25 +101,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     });
     let listener = TcpListener::bind(http).await?;
     println!("echo peer listening on http://{}", listener.local_addr()?);
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let server = server.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| handle(server.clone(), req));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
-
-fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    if let Ok(v) = content_type.parse() {
-        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
-    }
-    r
+    http::serve(listener, server, handle).await?;
+    Ok(())
 }
 
 async fn handle(
@@ -128,15 +112,9 @@ async fn handle(
     Ok(match (req.method(), req.uri().path()) {
         (&Method::GET, "/") => reply(StatusCode::OK, "text/html; charset=utf-8", PAGE),
         (&Method::POST, "/offer") => {
-            let body = match Limited::new(req.into_body(), MAX_OFFER).collect().await {
-                Ok(b) => b.to_bytes(),
-                Err(e) => {
-                    return Ok(reply(
-                        StatusCode::BAD_REQUEST,
-                        "text/plain",
-                        format!("cannot read the offer: {e}\n"),
-                    ));
-                }
+            let body = match http::read_body(req, MAX_OFFER, "offer").await {
+                Ok(b) => b,
+                Err(r) => return Ok(r),
             };
             let Ok(offer) = String::from_utf8(body.to_vec()) else {
                 return Ok(reply(
@@ -185,15 +163,9 @@ async fn handle(
             let Ok(n) = path["/strata-answer/".len()..].parse::<u64>() else {
                 return Ok(reply(StatusCode::NOT_FOUND, "text/plain", "not found\n"));
             };
-            let body = match Limited::new(req.into_body(), MAX_OFFER).collect().await {
-                Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
-                Err(e) => {
-                    return Ok(reply(
-                        StatusCode::BAD_REQUEST,
-                        "text/plain",
-                        format!("cannot read the answer: {e}\n"),
-                    ));
-                }
+            let body = match http::read_body(req, MAX_OFFER, "answer").await {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(r) => return Ok(r),
             };
             match server.pending.answer(n, body).await {
                 Ok(result) => reply(StatusCode::OK, "text/plain", format!("{result}\n")),
@@ -236,16 +208,7 @@ async fn answer(server: &Arc<Server>, offer: String) -> Result<String, String> {
     )
     .await
     .map_err(|e| e.to_string())?;
-    let answer = pc.create_answer().await.map_err(|e| e.to_string())?;
-    pc.set_local_description(answer)
-        .await
-        .map_err(|e| e.to_string())?;
-    pc.gathering_complete().await;
-    let sdp = pc
-        .local_description()
-        .await
-        .ok_or("no local description")?
-        .sdp;
+    let sdp = http::complete_answer(&pc).await?;
     server.live.fetch_add(1, Ordering::Relaxed);
     let server = server.clone();
     tokio::spawn(async move {

@@ -27,17 +27,19 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use strata::peer::{
     ChannelId, Configuration, DataChannel, Error, Event, PeerConnection, PeerConnectionState,
     SdpType, SessionDescriptionInit,
 };
 use tokio::net::TcpListener;
+
+#[path = "../common/http.rs"]
+mod http;
+
+use http::reply;
 
 const PAGE: &str = include_str!("page.html");
 /// The largest offer accepted.
@@ -83,25 +85,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "throughput peer listening on http://{}",
         listener.local_addr()?
     );
-    loop {
-        let (stream, _) = listener.accept().await?;
-        let server = server.clone();
-        tokio::spawn(async move {
-            let service = service_fn(move |req| handle(server.clone(), req));
-            let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
-
-fn reply(status: StatusCode, content_type: &str, body: impl Into<Bytes>) -> Response<Full<Bytes>> {
-    let mut r = Response::new(Full::new(body.into()));
-    *r.status_mut() = status;
-    if let Ok(v) = content_type.parse() {
-        r.headers_mut().insert(hyper::header::CONTENT_TYPE, v);
-    }
-    r
+    http::serve(listener, server, handle).await?;
+    Ok(())
 }
 
 async fn handle(
@@ -119,15 +104,9 @@ async fn handle(
             )
         }
         (&Method::POST, "/offer") => {
-            let offer = match Limited::new(req.into_body(), MAX_OFFER).collect().await {
-                Ok(b) => String::from_utf8_lossy(&b.to_bytes()).into_owned(),
-                Err(e) => {
-                    return Ok(reply(
-                        StatusCode::BAD_REQUEST,
-                        "text/plain",
-                        format!("cannot read the offer: {e}\n"),
-                    ));
-                }
+            let offer = match http::read_body(req, MAX_OFFER, "offer").await {
+                Ok(b) => String::from_utf8_lossy(&b).into_owned(),
+                Err(r) => return Ok(r),
             };
             match answer(&server, offer).await {
                 Ok(sdp) => reply(StatusCode::CREATED, "application/sdp", sdp),
@@ -153,16 +132,7 @@ async fn answer(server: &Server, offer: String) -> Result<String, String> {
     pc.set_remote_description(SessionDescriptionInit::new(SdpType::Offer, offer))
         .await
         .map_err(|e| e.to_string())?;
-    let answer = pc.create_answer().await.map_err(|e| e.to_string())?;
-    pc.set_local_description(answer)
-        .await
-        .map_err(|e| e.to_string())?;
-    pc.gathering_complete().await;
-    let sdp = pc
-        .local_description()
-        .await
-        .ok_or("no local description")?
-        .sdp;
+    let sdp = http::complete_answer(&pc).await?;
     tokio::spawn(async move {
         serve(&pc).await;
         pc.close().await;
