@@ -211,7 +211,19 @@ pub struct DataChannels {
     role: DtlsRole,
     channels: VecMap<u16, Channel>,
     events: VecDeque<ChannelEvent>,
+    /// Bytes of the messages in `events` (at most [`MESSAGE_HOLD`] plus one message).
+    held_bytes: usize,
+    /// Association events were left unread because `events` held [`MESSAGE_HOLD`] bytes
+    /// of messages; `poll_event` reads them once it has room.
+    held_back: bool,
+    /// The latest time an input gave (for the reads `poll_event` makes).
+    last_now: Option<Instant>,
 }
+
+/// Message bytes [`DataChannels`] takes out of the association ahead of
+/// [`DataChannels::poll_event`]. The rest stay in the association's receive buffer, which
+/// the advertised window counts: a slow reader makes the peer wait.
+const MESSAGE_HOLD: usize = 64 << 10;
 
 impl DataChannels {
     /// Wraps `association`; `role` is our DTLS role.
@@ -221,6 +233,9 @@ impl DataChannels {
             role,
             channels: VecMap::default(),
             events: VecDeque::new(),
+            held_bytes: 0,
+            held_back: false,
+            last_now: None,
         }
     }
 
@@ -411,14 +426,33 @@ impl DataChannels {
     }
 
     /// The next event.
+    ///
+    /// Received messages stay in the association's receive buffer until they are taken
+    /// here (beyond 64 KiB read ahead), so an application that reads slowly closes the
+    /// window the peer sees (RFC 9260 section 6.2). Taking a message may reopen it and
+    /// queue a window update: keep draining [`DataChannels::poll_transmit`] too.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ChannelEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if let Some(ChannelEvent::Message { data, .. }) = &event {
+            self.held_bytes -= data.len();
+            if self.held_back
+                && self.held_bytes <= MESSAGE_HOLD / 2
+                && let Some(now) = self.last_now
+            {
+                self.held_back = false;
+                self.pump(now);
+            }
+        }
+        event
     }
 
     /// Turns association events into channel events.
     fn pump(&mut self, now: Instant) {
-        while let Some(event) = self.association.poll_event() {
+        self.last_now = self.last_now.max(Some(now));
+        while !self.held_back
+            && let Some(event) = self.association.poll_event()
+        {
             match event {
                 Event::Connected => self.events.push_back(ChannelEvent::Connected),
                 Event::Closed { .. } => {
@@ -449,6 +483,7 @@ impl DataChannels {
                 }
                 _ => {}
             }
+            self.held_back = self.held_bytes >= MESSAGE_HOLD;
         }
         for (&id, c) in self.channels.iter_mut() {
             if c.above_threshold && self.association.buffered_amount(id) <= c.low_threshold {
@@ -501,6 +536,7 @@ impl DataChannels {
             Ppid::STRING | Ppid::STRING_PARTIAL => (data, false),
             _ => (data, true),
         };
+        self.held_bytes += data.len();
         self.events
             .push_back(ChannelEvent::Message { id, data, binary });
     }

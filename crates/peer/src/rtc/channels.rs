@@ -233,6 +233,7 @@ impl Rtc {
                         c.counters.messages_received += 1;
                         c.counters.bytes_received += data.len() as u64;
                     }
+                    self.held_message_bytes += data.len();
                     self.events.push_back(Event::ChannelMessage {
                         channel: *id,
                         data,
