@@ -18,6 +18,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use crate::DcepMessage;
 use crate::association::{Association, Error, Event, RemoteMaxMessageSize, SendOptions};
 use crate::chunk::Ppid;
@@ -358,20 +360,46 @@ impl DataChannels {
         data: &[u8],
         binary: bool,
     ) -> Result<(), ChannelError> {
-        let Some(c) = self.channels.get(&id) else {
-            return Err(ChannelError::NoSuchChannel(id));
-        };
-        if c.state == ChannelState::Closing {
-            return Err(ChannelError::NoSuchChannel(id));
-        }
-        let options = c.config.send_options();
         let (ppid, data) = match (binary, data.is_empty()) {
             (true, false) => (Ppid::BINARY, data),
             (false, false) => (Ppid::STRING, data),
             (true, true) => (Ppid::BINARY_EMPTY, &[0u8][..]),
             (false, true) => (Ppid::STRING_EMPTY, &[0u8][..]),
         };
-        self.association.send_with(now, id, ppid, data, options)?;
+        self.send_message(id, |a, options| a.send_with(now, id, ppid, data, options))
+    }
+
+    /// [`DataChannels::send`] of a message held as the caller's buffer rather than copied
+    /// (see [`Association::send_bytes`]): a `Vec<u8>` is taken over, a [`Bytes`] may be
+    /// shared with other channels or associations.
+    pub fn send_bytes(
+        &mut self,
+        now: Instant,
+        id: u16,
+        data: impl Into<Bytes>,
+        binary: bool,
+    ) -> Result<(), ChannelError> {
+        let data = data.into();
+        if data.is_empty() {
+            return self.send(now, id, &[], binary);
+        }
+        let ppid = if binary { Ppid::BINARY } else { Ppid::STRING };
+        self.send_message(id, |a, options| a.send_bytes(now, id, ppid, data, options))
+    }
+
+    /// Queues a message on an open channel with `send` and updates its buffered amount.
+    fn send_message(
+        &mut self,
+        id: u16,
+        send: impl FnOnce(&mut Association, SendOptions) -> Result<(), Error>,
+    ) -> Result<(), ChannelError> {
+        let Some(c) = self.channels.get(&id) else {
+            return Err(ChannelError::NoSuchChannel(id));
+        };
+        if c.state == ChannelState::Closing {
+            return Err(ChannelError::NoSuchChannel(id));
+        }
+        send(&mut self.association, c.config.send_options())?;
         let buffered = self.association.buffered_amount(id);
         if let Some(c) = self.channels.get_mut(&id) {
             c.above_threshold |= buffered > c.low_threshold;

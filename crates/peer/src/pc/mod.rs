@@ -380,9 +380,10 @@ impl DataChannel {
         self.send_slice(data, true)
     }
 
-    /// Sends a message already in a `Vec`, text or binary.
+    /// Sends a message already in a `Vec` (taken over, not copied, from 1 KiB up), text or
+    /// binary.
     pub async fn send(&self, data: Vec<u8>, binary: bool) -> Result<(), Error> {
-        self.send_slice(&data, binary)
+        self.with(|rtc, now| rtc.send_bytes(now, self.id, data, binary))?
     }
 
     /// Queues the message and writes what congestion control allows right away, on the
