@@ -272,7 +272,7 @@ impl Association {
 
     /// Gives the buffer of a delivered message ([`Event::Message`]) back for reuse by
     /// later messages: optional, it saves an allocation per message. A few buffers are
-    /// kept (at most 1024, and half the receive buffer in capacity); the rest are dropped.
+    /// kept (at most 1024, and the receive buffer's size in capacity); the rest are dropped.
     pub fn recycle(&mut self, buffer: Vec<u8>) {
         self.receiver.recycle(buffer);
     }

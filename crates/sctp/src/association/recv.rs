@@ -586,12 +586,14 @@ impl Receiver {
     }
 
     /// Keeps a delivered message's buffer for reuse, within [`Self::POOL_BUFFERS`]
-    /// buffers and half the receive buffer in total capacity.
+    /// buffers and the receive buffer's size in total capacity (a full window of small
+    /// messages read in one go comes back whole, rather than being freed and allocated
+    /// again).
     pub(super) fn recycle(&mut self, mut buf: Vec<u8>) {
         let cap = buf.capacity();
         if cap == 0
             || self.pool.len() >= Self::POOL_BUFFERS
-            || self.pooled + cap > self.capacity / 2
+            || self.pooled + cap > self.capacity
         {
             return;
         }
