@@ -52,6 +52,8 @@ else
   C_RC=$CLI_RC R_RC=$SRV_RC
 fi
 END=$(date +%s.%N)
+# Receive-buffer drops in this namespace: loss the cases did not ask for.
+awk '/^Udp:/ { if (!h) { split($0, k); h = 1 } else { for (i = 2; i <= NF; i++) if (k[i] ~ /RcvbufErrors|InErrors/) printf "udp %s %s\n", k[i], $i } }' /proc/net/snmp
 echo "--- usrsctp ($ROLE, exit $C_RC)"; cat "$OUT/usrsctp.log"
 echo "--- strata-sctp ($OUR_ROLE, exit $R_RC)"; cat "$OUT/strata.log"
 echo "--- plan $PLAN, $CLOSER closes with $CLOSE: $(awk "BEGIN{printf \"%.2f\", $END - $START}") s"

@@ -3,7 +3,7 @@
 //! real clock, no DTLS, against usrsctp in AF_CONN mode (xtask/interop/usrsctp/usrsctp_peer.c),
 //! which sends and takes the same raw SCTP packets (common header + chunks, CRC32c).
 //!
-//! Both sides run the same plan (the `PLANS` table here and the C program's must match): a
+//! Both sides run the same plan (the `PLANS` table in plan.rs and the C program's must match): a
 //! set of flows (stream, count, size, ordered, partial reliability). Each message carries a
 //! 16-byte header (index, length, stream, flags) and a pattern derived from it, so the
 //! receiver checks every byte, the order of ordered flows, that unordered messages arrive
@@ -16,149 +16,25 @@
 //! ```text
 //! usrsctp_peer --role client|server --local PORT --remote PORT --plan NAME
 //!     --close shutdown|abort|peer-shutdown|peer-abort [--drop PERMILLE] [--seed N]
-//!     [--expect-forward-tsn] [--idata] [--timeout SECS]
+//!     [--expect-forward-tsn] [--idata] [--trace] [--drain-every N] [--timeout SECS]
 //! ```
 //! `--drop` discards that share of packets in both directions once the association is
 //! established (a seeded impaired link). `--idata` asks for I-DATA (RFC 8260) and requires
 //! I-DATA chunks both ways; strata-sctp cannot negotiate it yet, so the flag only sets the
-//! expectation.
+//! expectation. `--trace` logs every packet's chunks. `--drain-every N` sends what the
+//! association queued only after every N received packets (default 1): with a batch, the
+//! peer sees one SACK per batch instead of one per two packets.
 
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
 
-use strata_sctp::association::{
-    Association, CloseReason, Config, Error, Event, SendOptions, State,
-};
+use strata_sctp::association::{Association, CloseReason, Config, Event, State};
 use strata_sctp::chunk::Ppid;
-use strata_sctp::{ChunkType, SctpPacket};
+use strata_sctp::{Chunk, ChunkType, SctpPacket};
 
-const HEADER_LEN: usize = 16;
-const FLAG_ORDERED: u8 = 1;
-const FLAG_FINAL: u8 = 4;
-const FINAL_LEN: usize = HEADER_LEN + 16;
-const GOT_ALL: &[u8] = b"got-all";
+mod plan;
 
-/// Partial reliability of a flow (RFC 3758 policies as usrsctp names them).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Pr {
-    None,
-    /// SCTP_PR_SCTP_RTX: at most this many retransmissions.
-    Rtx(u16),
-    /// SCTP_PR_SCTP_TTL: abandoned this many milliseconds after the send.
-    Ttl(u64),
-}
-
-struct Flow {
-    stream: u16,
-    count: u32,
-    size: usize,
-    ordered: bool,
-    pr: Pr,
-}
-
-struct Plan {
-    name: &'static str,
-    flows: &'static [Flow],
-    /// Send the flows, reset their streams, send them again (indices continue).
-    reset: bool,
-}
-
-const fn flow(stream: u16, count: u32, size: usize, ordered: bool, pr: Pr) -> Flow {
-    Flow {
-        stream,
-        count,
-        size,
-        ordered,
-        pr,
-    }
-}
-
-/// Keep in step with PLANS in xtask/interop/usrsctp/usrsctp_peer.c.
-const PLANS: &[Plan] = &[
-    Plan {
-        name: "data",
-        reset: false,
-        flows: &[
-            flow(1, 200, 1024, true, Pr::None),
-            flow(2, 40, 16384, true, Pr::None),
-            flow(3, 6, 262_144, true, Pr::None),
-            flow(4, 200, 1024, false, Pr::None),
-            flow(5, 20, 16384, false, Pr::None),
-        ],
-    },
-    Plan {
-        name: "smoke",
-        reset: false,
-        flows: &[
-            flow(1, 20, 1024, true, Pr::None),
-            flow(2, 4, 16384, true, Pr::None),
-            flow(3, 1, 262_144, true, Pr::None),
-            flow(4, 20, 1024, false, Pr::None),
-        ],
-    },
-    Plan {
-        name: "pr",
-        reset: false,
-        flows: &[
-            flow(1, 300, 1024, true, Pr::Rtx(0)),
-            flow(2, 300, 1024, false, Pr::Rtx(0)),
-            flow(3, 60, 8192, true, Pr::Rtx(1)),
-            flow(4, 100, 2048, true, Pr::Ttl(50)),
-            flow(6, 100, 1024, true, Pr::None),
-        ],
-    },
-    Plan {
-        name: "reset",
-        reset: true,
-        flows: &[
-            flow(7, 10, 1024, true, Pr::None),
-            flow(8, 10, 1024, true, Pr::None),
-        ],
-    },
-    Plan {
-        name: "close",
-        reset: false,
-        flows: &[flow(1, 10, 1024, true, Pr::None)],
-    },
-    Plan {
-        name: "idata",
-        reset: false,
-        flows: &[
-            flow(1, 4, 262_144, true, Pr::None),
-            flow(2, 4, 262_144, true, Pr::None),
-            flow(3, 100, 1024, true, Pr::None),
-            flow(4, 100, 1024, false, Pr::None),
-        ],
-    },
-];
-
-impl Plan {
-    fn expected(&self, f: &Flow) -> u32 {
-        if self.reset { 2 * f.count } else { f.count }
-    }
-
-    fn max_count(&self) -> u32 {
-        self.flows.iter().map(|f| f.count).max().unwrap_or(0)
-    }
-}
-
-fn pattern(index: u32, stream: u16, pos: usize) -> u8 {
-    let pos = pos as u32;
-    (pos.wrapping_mul(31)
-        .wrapping_add(index.wrapping_mul(7))
-        .wrapping_add(u32::from(stream) * 13)
-        .wrapping_add(pos >> 8)) as u8
-}
-
-fn fill(buf: &mut Vec<u8>, index: u32, len: usize, stream: u16, flags: u8) {
-    buf.clear();
-    buf.extend_from_slice(&index.to_be_bytes());
-    buf.extend_from_slice(&(len as u32).to_be_bytes());
-    buf.extend_from_slice(&stream.to_be_bytes());
-    buf.push(flags);
-    buf.extend_from_slice(&[0; 5]);
-    buf.extend((HEADER_LEN..len).map(|i| pattern(index, stream, i)));
-}
+use plan::{GOT_ALL, PLANS, Plan, Pr, Receiver, SendPhase, Sender};
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Close {
@@ -178,6 +54,8 @@ struct Args {
     seed: u64,
     expect_forward_tsn: bool,
     idata: bool,
+    trace: bool,
+    drain_every: usize,
     timeout: Duration,
 }
 
@@ -185,11 +63,12 @@ fn parse_args() -> Result<Args, String> {
     let mut it = std::env::args().skip(1);
     let (mut role, mut local, mut remote, mut plan, mut close) = (None, 0, 0, None, None);
     let (mut drop_permille, mut seed, mut expect_forward_tsn, mut idata) = (0, 1, false, false);
-    let mut timeout = 60;
+    let (mut timeout, mut trace, mut drain_every) = (60, false, 1);
     while let Some(a) = it.next() {
         match a.as_str() {
             "--expect-forward-tsn" => expect_forward_tsn = true,
             "--idata" => idata = true,
+            "--trace" => trace = true,
             _ => {
                 let v = it.next().ok_or(format!("{a} needs a value"))?;
                 let num = |v: &str| v.parse::<u64>().map_err(|e| format!("{a} {v}: {e}"));
@@ -210,6 +89,7 @@ fn parse_args() -> Result<Args, String> {
                     "--drop" => drop_permille = num(&v)? as u32,
                     "--seed" => seed = num(&v)?,
                     "--timeout" => timeout = num(&v)?,
+                    "--drain-every" => drain_every = num(&v)?.max(1) as usize,
                     _ => return Err(format!("unknown argument {a}")),
                 }
             }
@@ -217,7 +97,7 @@ fn parse_args() -> Result<Args, String> {
     }
     let usage = "usage: usrsctp_peer --role client|server --local PORT --remote PORT --plan \
                  data|smoke|pr|reset|close|idata --close shutdown|abort|peer-shutdown|peer-abort \
-                 [--drop PERMILLE] [--seed N] [--expect-forward-tsn] [--idata] [--timeout SECS]";
+                 [--drop PERMILLE] [--seed N] [--expect-forward-tsn] [--idata] [--trace] [--drain-every N] [--timeout SECS]";
     let (Some(role), Some(plan), Some(close)) = (role, plan, close) else {
         return Err(usage.into());
     };
@@ -234,289 +114,10 @@ fn parse_args() -> Result<Args, String> {
         seed,
         expect_forward_tsn,
         idata,
+        trace,
+        drain_every,
         timeout: Duration::from_secs(timeout),
     })
-}
-
-/// What arrived on one flow.
-#[derive(Default)]
-struct RxFlow {
-    next: u32,
-    received: u32,
-    final_seen: bool,
-    seen: Vec<bool>,
-    reset_at: Option<u32>,
-}
-
-/// Checks every message against the plan.
-struct Receiver {
-    plan: &'static Plan,
-    flows: Vec<RxFlow>,
-    peer_got_all: bool,
-}
-
-impl Receiver {
-    fn new(plan: &'static Plan) -> Self {
-        let flows = plan
-            .flows
-            .iter()
-            .map(|f| RxFlow {
-                seen: vec![false; plan.expected(f) as usize + 1],
-                ..RxFlow::default()
-            })
-            .collect();
-        Self {
-            plan,
-            flows,
-            peer_got_all: false,
-        }
-    }
-
-    fn flow(&self, stream: u16) -> Option<usize> {
-        self.plan.flows.iter().position(|f| f.stream == stream)
-    }
-
-    fn complete(&self) -> bool {
-        self.plan.flows.iter().zip(&self.flows).all(|(f, r)| {
-            if f.pr == Pr::None {
-                r.received >= self.plan.expected(f)
-            } else {
-                r.final_seen
-            }
-        })
-    }
-
-    fn message(&mut self, stream: u16, ppid: Ppid, ordered: bool, m: &[u8]) -> Result<(), String> {
-        if stream == 0 {
-            if ppid == Ppid::STRING && m == GOT_ALL {
-                self.peer_got_all = true;
-                log("peer received everything");
-                return Ok(());
-            }
-            return Err(format!("unexpected control message of {} bytes", m.len()));
-        }
-        let k = self
-            .flow(stream)
-            .ok_or(format!("message on unexpected stream {stream}"))?;
-        let f = &self.plan.flows[k];
-        let expected = self.plan.expected(f);
-        let r = &mut self.flows[k];
-        if ppid != Ppid::BINARY || m.len() < HEADER_LEN {
-            return Err(format!(
-                "stream {stream}: ppid {} length {}",
-                ppid.0,
-                m.len()
-            ));
-        }
-        let word = |at: usize| u32::from_be_bytes([m[at], m[at + 1], m[at + 2], m[at + 3]]);
-        let (index, len) = (word(0), word(4) as usize);
-        let (mstream, flags) = (u16::from_be_bytes([m[8], m[9]]), m[10]);
-        let fin = flags & FLAG_FINAL != 0;
-        if len != m.len() || mstream != stream || (!fin && len != f.size) {
-            return Err(format!(
-                "stream {stream}: header says {len} bytes on stream {mstream}, got {}",
-                m.len()
-            ));
-        }
-        if let Some(i) = (HEADER_LEN..len).find(|&i| m[i] != pattern(index, stream, i)) {
-            return Err(format!("stream {stream} message {index}: byte {i} differs"));
-        }
-        let sent_ordered = flags & FLAG_ORDERED != 0;
-        if sent_ordered != ordered || ordered != f.ordered {
-            return Err(format!(
-                "stream {stream} message {index}: sent ordered {sent_ordered}, delivered ordered {ordered}"
-            ));
-        }
-        if fin {
-            if f.pr == Pr::None || index != f.count || r.final_seen {
-                return Err(format!("stream {stream}: unexpected final message {index}"));
-            }
-            r.final_seen = true;
-        } else if index >= expected {
-            return Err(format!("stream {stream}: index {index} out of range"));
-        }
-        if f.ordered {
-            if index < r.next || (f.pr == Pr::None && index != r.next) {
-                return Err(format!(
-                    "stream {stream}: ordered message {index} arrived, expected {}",
-                    r.next
-                ));
-            }
-            r.next = index + 1;
-        } else if !fin {
-            let seen = &mut r.seen[index as usize];
-            if *seen {
-                return Err(format!(
-                    "stream {stream}: unordered message {index} delivered twice"
-                ));
-            }
-            *seen = true;
-        }
-        if self.plan.reset && index == f.count && r.reset_at != Some(f.count) {
-            return Err(format!(
-                "stream {stream}: message {index} arrived before the peer's reset was reported"
-            ));
-        }
-        if !fin {
-            r.received += 1;
-        }
-        Ok(())
-    }
-
-    fn streams_reset(&mut self, streams: &[u16]) -> Result<(), String> {
-        if streams.is_empty() {
-            return Err("peer reset all streams; the plan resets its own".into());
-        }
-        for &s in streams {
-            let k = self
-                .flow(s)
-                .ok_or(format!("peer reset unexpected stream {s}"))?;
-            let (f, r) = (&self.plan.flows[k], &mut self.flows[k]);
-            if !self.plan.reset || r.received != f.count {
-                return Err(format!(
-                    "peer reset stream {s} after {} of {} messages",
-                    r.received, f.count
-                ));
-            }
-            r.reset_at = Some(r.received);
-        }
-        Ok(())
-    }
-}
-
-/// Where the sender is in the plan.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum SendPhase {
-    /// Round `round` of the first (or, after a reset, second) pass, flow `flow` next.
-    Messages {
-        round: u32,
-        flow: usize,
-        second: bool,
-    },
-    /// The reliable final message of each partially reliable flow.
-    Finals {
-        flow: usize,
-    },
-    /// Our outgoing reset is under way.
-    WaitReset,
-    Done,
-}
-
-struct Sender {
-    plan: &'static Plan,
-    phase: SendPhase,
-    buf: Vec<u8>,
-}
-
-impl Sender {
-    /// Queues as much as the send buffer takes.
-    fn pump(&mut self, a: &mut Association, now: Instant) -> Result<(), String> {
-        let rounds = self.plan.max_count();
-        loop {
-            match self.phase {
-                SendPhase::Messages {
-                    round,
-                    flow,
-                    second,
-                } => {
-                    if round >= rounds {
-                        self.phase = if second {
-                            SendPhase::Done
-                        } else {
-                            SendPhase::Finals { flow: 0 }
-                        };
-                        continue;
-                    }
-                    let next = if flow + 1 == self.plan.flows.len() {
-                        SendPhase::Messages {
-                            round: round + 1,
-                            flow: 0,
-                            second,
-                        }
-                    } else {
-                        SendPhase::Messages {
-                            round,
-                            flow: flow + 1,
-                            second,
-                        }
-                    };
-                    let f = &self.plan.flows[flow];
-                    if round < f.count {
-                        let index = if second { f.count + round } else { round };
-                        if !self.send(a, now, f, index, false)? {
-                            return Ok(());
-                        }
-                    }
-                    self.phase = next;
-                }
-                SendPhase::Finals { flow } => {
-                    let Some(f) = self.plan.flows.get(flow) else {
-                        if self.plan.reset {
-                            let streams: Vec<u16> =
-                                self.plan.flows.iter().map(|f| f.stream).collect();
-                            a.reset_streams(now, &streams)
-                                .map_err(|e| format!("reset_streams: {e}"))?;
-                            log(&format!("asked to reset outgoing streams {streams:?}"));
-                            self.phase = SendPhase::WaitReset;
-                        } else {
-                            self.phase = SendPhase::Done;
-                            log("all queued");
-                        }
-                        continue;
-                    };
-                    if f.pr != Pr::None && !self.send(a, now, f, f.count, true)? {
-                        return Ok(());
-                    }
-                    self.phase = SendPhase::Finals { flow: flow + 1 };
-                }
-                SendPhase::WaitReset | SendPhase::Done => return Ok(()),
-            }
-        }
-    }
-
-    /// Ok(false): the send buffer is full, try again later.
-    fn send(
-        &mut self,
-        a: &mut Association,
-        now: Instant,
-        f: &Flow,
-        index: u32,
-        fin: bool,
-    ) -> Result<bool, String> {
-        let len = if fin { FINAL_LEN } else { f.size };
-        let flags = if f.ordered { FLAG_ORDERED } else { 0 } | if fin { FLAG_FINAL } else { 0 };
-        fill(&mut self.buf, index, len, f.stream, flags);
-        let mut options = SendOptions {
-            ordered: f.ordered,
-            ..SendOptions::default()
-        };
-        match f.pr {
-            _ if fin => {}
-            Pr::None => {}
-            Pr::Rtx(n) => options.max_retransmits = Some(n),
-            Pr::Ttl(ms) => options.max_lifetime = Some(Duration::from_millis(ms)),
-        }
-        match a.send_with(now, f.stream, Ppid::BINARY, &self.buf, options) {
-            Ok(()) => Ok(true),
-            Err(Error::SendBufferFull { .. }) => Ok(false),
-            Err(e) => Err(format!("send on stream {} message {index}: {e}", f.stream)),
-        }
-    }
-
-    fn reset_done(&mut self, streams: &[u16]) -> Result<(), String> {
-        if self.phase != SendPhase::WaitReset {
-            return Err(format!("unexpected outgoing reset of {streams:?}"));
-        }
-        log(&format!(
-            "our outgoing streams {streams:?} were reset; sending again on them"
-        ));
-        self.phase = SendPhase::Messages {
-            round: 0,
-            flow: 0,
-            second: true,
-        };
-        Ok(())
-    }
 }
 
 /// Chunks of interest seen on the wire, by direction.
@@ -546,6 +147,51 @@ impl WireCount {
             }
         }
     }
+}
+
+/// One line per packet for `--trace`: direction, whether the link dropped it, and its
+/// chunks (DATA TSNs, SACK and FORWARD TSN fields).
+fn trace(dir: &str, dropped: bool, packet: &[u8]) {
+    use std::fmt::Write as _;
+    let mut line = format!("{dir}{}", if dropped { " DROPPED" } else { "" });
+    if let Ok(p) = SctpPacket::new_checked(packet) {
+        for raw in p.chunks() {
+            let _ = match Chunk::parse(raw) {
+                Ok(Chunk::Data(d)) => write!(
+                    line,
+                    " DATA(tsn {} s{} ssn {} {}{}{})",
+                    d.tsn,
+                    d.stream_id,
+                    d.ssn,
+                    if d.beginning { "B" } else { "" },
+                    if d.ending { "E" } else { "" },
+                    if d.unordered { "U" } else { "" }
+                ),
+                Ok(Chunk::Sack(k)) => write!(
+                    line,
+                    " SACK(cum {} rwnd {} gaps {:?} dups {})",
+                    k.cumulative_tsn_ack,
+                    k.a_rwnd,
+                    k.gap_ack_blocks
+                        .iter()
+                        .map(|b| (b.start, b.end))
+                        .collect::<Vec<_>>(),
+                    k.duplicate_tsns.iter().count()
+                ),
+                Ok(Chunk::ForwardTsn(f)) => write!(
+                    line,
+                    " FWD-TSN({} {:?})",
+                    f.new_cumulative_tsn,
+                    f.streams
+                        .iter()
+                        .map(|s| (s.stream_id, s.ssn))
+                        .collect::<Vec<_>>()
+                ),
+                _ => write!(line, " {:?}", raw.chunk_type),
+            };
+        }
+    }
+    log(&line);
 }
 
 /// A seeded impaired link: xorshift64*.
@@ -609,6 +255,8 @@ fn run(args: &Args) -> Result<(), String> {
         a.connect(start).map_err(|e| format!("connect: {e}"))?;
     }
     if args.idata {
+        // When strata-sctp gets I-DATA (RFC 8260), set its Config switch from `args.idata`
+        // where `config` is built above, and enable the `sctp-vs-usrsctp-idata` case.
         log("--idata: strata-sctp has no I-DATA yet; expecting I-DATA chunks all the same");
     }
     let mut rx = Receiver::new(args.plan);
@@ -628,11 +276,21 @@ fn run(args: &Args) -> Result<(), String> {
     let (mut out, mut inc) = (WireCount::default(), WireCount::default());
     let (mut established, mut sent_got_all, mut closing) = (false, false, false);
     let mut plan_start = start;
+    let mut next_progress = start + Duration::from_millis(500);
     let mut buf = vec![0u8; 65_536];
     let mut closed: Option<CloseReason> = None;
     loop {
         let now = Instant::now();
         if now > deadline {
+            log(&format!("sent {out:?}"));
+            log(&format!("received {inc:?}"));
+            log(&format!(
+                "{:?}, buffered {} bytes, cwnd {}, rto {:?}",
+                a.stats(),
+                a.buffered_bytes(),
+                a.cwnd(),
+                a.rto()
+            ));
             return Err(format!(
                 "timed out in state {:?}: sender {}, plan complete {}, peer got all {}",
                 a.state(),
@@ -650,7 +308,7 @@ fn run(args: &Args) -> Result<(), String> {
         }
         // The link is impaired only while data flows, so the close itself is not retried.
         let impaired = a.state() == State::Established && !closing;
-        flush(&mut a, &sock, &mut out, &mut dropper, impaired)?;
+        flush(&mut a, &sock, &mut out, &mut dropper, impaired, args.trace)?;
         while let Some(ev) = a.poll_event() {
             match ev {
                 Event::Connected => {
@@ -688,11 +346,21 @@ fn run(args: &Args) -> Result<(), String> {
             }
         }
         if let Some(reason) = closed {
-            flush(&mut a, &sock, &mut out, &mut dropper, false)?;
+            flush(&mut a, &sock, &mut out, &mut dropper, false, args.trace)?;
             if args.close == Close::Shutdown {
                 linger(&mut a, &sock, &mut buf);
             }
             return finish(args, &a, reason, &rx, &out, &inc);
+        }
+        if established && !closing && now >= next_progress {
+            next_progress = now + Duration::from_millis(500);
+            let got: Vec<u32> = rx.flows.iter().map(|r| r.received).collect();
+            log(&format!(
+                "progress: received per flow {got:?}, FORWARD TSN in {} out {}, {:?}",
+                inc.forward_tsn,
+                out.forward_tsn,
+                a.stats()
+            ));
         }
         if established && !sent_got_all && rx.complete() {
             for (f, r) in args.plan.flows.iter().zip(&rx.flows) {
@@ -744,16 +412,28 @@ fn run(args: &Args) -> Result<(), String> {
         sock.set_read_timeout(Some(wait))
             .map_err(|e| format!("set_read_timeout: {e}"))?;
         let mut first = true;
-        loop {
+        let mut handled = 0;
+        for _ in 0..64 {
             match sock.recv(&mut buf) {
                 Ok(n) => {
                     let packet = &buf[..n];
                     inc.count(packet);
-                    if a.state() == State::Established && !closing && dropper.drop_now() {
+                    let dropped = a.state() == State::Established && !closing && dropper.drop_now();
+                    if args.trace {
+                        trace("in ", dropped, packet);
+                    }
+                    if dropped {
                         inc.dropped += 1;
                     } else {
                         // An error only says the association is gone; the event says why.
                         let _ = a.handle_packet(Instant::now(), packet);
+                        handled += 1;
+                        // SACKs leave as the association decides (every second packet),
+                        // not one per batch.
+                        if handled % args.drain_every == 0 {
+                            let impaired = a.state() == State::Established && !closing;
+                            flush(&mut a, &sock, &mut out, &mut dropper, impaired, args.trace)?;
+                        }
                     }
                 }
                 Err(e)
@@ -793,12 +473,17 @@ fn flush(
     out: &mut WireCount,
     dropper: &mut Dropper,
     impaired: bool,
+    trace_on: bool,
 ) -> Result<(), String> {
     let mut buf = [0u8; 65_536];
     while let Some(n) = a.poll_transmit_into(&mut buf) {
         let packet = &buf[..n];
         out.count(packet);
-        if impaired && dropper.drop_now() {
+        let dropped = impaired && dropper.drop_now();
+        if trace_on {
+            trace("out", dropped, packet);
+        }
+        if dropped {
             out.dropped += 1;
             continue;
         }
