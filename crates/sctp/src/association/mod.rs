@@ -43,6 +43,7 @@
 mod config;
 mod event;
 mod handshake;
+mod interleave;
 mod limits;
 mod reconfig;
 mod recv;
@@ -85,6 +86,8 @@ pub(crate) struct PeerInit {
     /// The peer accepts zero checksums with DTLS (RFC 9653 Zero Checksum Acceptable,
     /// EDMID 1).
     pub(crate) zero_checksum: bool,
+    /// The peer lists I-DATA in its Supported Extensions (RFC 8260 section 2.2.1).
+    pub(crate) i_data: bool,
 }
 
 /// An SCTP association; see the module docs for the calling contract.
@@ -473,6 +476,10 @@ impl Association {
                     self.stats.dropped_out_of_state += 1;
                     return true;
                 }
+                if self.sender.interleaving() {
+                    self.abort_wrong_data_chunk("DATA chunk with I-DATA negotiated");
+                    return false;
+                }
                 *had_data = true;
                 if data.user_data.is_empty() {
                     self.abort(
@@ -547,7 +554,10 @@ impl Association {
             }
             Chunk::Unknown(_) => {
                 let action = raw.chunk_type.action();
-                if action.reports() && self.peer_tag != 0 {
+                // The report echoes the chunk: only when that fits in one packet (common
+                // header, ERROR chunk header, cause header).
+                let fits = COMMON_HEADER_LEN + 8 + raw.len() <= self.config.mtu;
+                if action.reports() && self.peer_tag != 0 && fits {
                     let mut bytes = Vec::with_capacity(raw.len());
                     bytes.extend_from_slice(&[raw.chunk_type.0, raw.flags]);
                     bytes.extend_from_slice(&(raw.len() as u16).to_be_bytes());
@@ -561,6 +571,10 @@ impl Association {
                     self.stats.dropped_out_of_state += 1;
                     return true;
                 }
+                if self.sender.interleaving() {
+                    self.abort_wrong_data_chunk("FORWARD TSN chunk with I-DATA negotiated");
+                    return false;
+                }
                 *had_data = true;
                 self.receiver
                     .on_forward_tsn(&fwd, self.inbound_streams, &mut self.events);
@@ -572,7 +586,10 @@ impl Association {
                     self.stats.dropped_out_of_state += 1;
                 }
             }
-            // I-DATA, I-FORWARD-TSN: not implemented.
+            Chunk::IData(data) => return self.on_idata(&data, receiving, had_data),
+            Chunk::IForwardTsn(fwd) => {
+                return self.on_i_forward_tsn(now, &fwd, receiving, had_data);
+            }
             _ => {}
         }
         true

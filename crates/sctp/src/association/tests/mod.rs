@@ -52,9 +52,24 @@ impl Net {
     }
 }
 
+thread_local! {
+    /// Set by [`interleaved`]: [`config`] turns message interleaving (RFC 8260) on, so
+    /// that the same scenarios run over I-DATA.
+    static INTERLEAVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with [`config`] asking for message interleaving.
+fn interleaved<R>(f: impl FnOnce() -> R) -> R {
+    INTERLEAVE.set(true);
+    let r = f();
+    INTERLEAVE.set(false);
+    r
+}
+
 fn config(seed: u64) -> Config {
     Config {
         seed,
+        message_interleaving: INTERLEAVE.get(),
         // Above the 200 ms delayed SACK, or T3 would fire before a lone packet's SACK.
         rto_min: Duration::from_millis(300),
         rto_initial: Duration::from_millis(300),
@@ -486,6 +501,7 @@ fn oversized_empty_and_bad_stream_sends_fail() {
 fn bulk_transfer(net: Net, total: usize, msg_len: usize, seed: u64) {
     let mut p = Pair::new(config(seed), config(seed + 1), net, seed);
     p.connect();
+    assert_eq!(p.a.message_interleaving(), INTERLEAVE.get());
     let count = total / msg_len;
     let streams = 3u16;
     let mut next = 0usize;
@@ -565,7 +581,7 @@ fn bulk_transfer_64_mib() {
 }
 
 #[test]
-fn unordered_messages_are_delivered_exactly_once() {
+pub(super) fn unordered_messages_are_delivered_exactly_once() {
     let net = Net {
         loss: 0.1,
         duplicate: 0.2,
@@ -750,6 +766,7 @@ fn fast_retransmit_recovers_a_single_loss_without_timeout() {
 }
 
 mod hostile;
+mod interleave;
 mod partial;
 mod priority;
 mod reset;
