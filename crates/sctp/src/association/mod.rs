@@ -31,10 +31,13 @@
 //!   request retransmission (see the `reconfig` module for what is left out);
 //! - stream scheduling by priority (RFC 8831 section 6.4): weighted fair queueing
 //!   across streams with queued data, message by message
-//!   ([`Association::set_stream_priority`]).
+//!   ([`Association::set_stream_priority`]);
+//! - message interleaving (RFC 8260) with [`Config::message_interleaving`]: I-DATA and
+//!   I-FORWARD-TSN when both ends list them, the scheduler then working fragment by
+//!   fragment ([`Association::message_interleaving`] tells whether it is in use).
 //!
-//! Left out for now: the other RE-CONFIG requests (answered "denied"), I-DATA (RFC
-//! 8260, so no interleaving of fragments across streams), ECN.
+//! Left out for now: the other RE-CONFIG requests (answered "denied"), ECN, partial
+//! delivery of large I-DATA messages.
 //!
 //! Randomness: the verification tag, the initial TSN and the cookie secret come from a
 //! small PRNG seeded with [`Config::seed`]. Tests pass fixed seeds; **production callers

@@ -22,8 +22,13 @@ use super::{DataOutcome, MAX_HELD, MAX_RANGES, MAX_TSN_AHEAD, Receiver};
 use crate::association::Event;
 use crate::chunk::{IData, IForwardTsn, Ppid};
 
-/// Most messages reassembled at once (all streams).
-pub(in crate::association) const MAX_REASSEMBLING: usize = 256;
+/// Most messages reassembled at once (all streams). Our own sender starts at most
+/// a quarter of this many (`send::interleave`).
+pub(in crate::association) const MAX_REASSEMBLING: usize = 1024;
+
+/// How far unordered MIDs may pass the last one skipped before it is forgotten (late
+/// fragments of a skipped message arrive within a few round trips, not 2^30 messages).
+const FLOOR_SPAN: u32 = 1 << 30;
 
 /// What became of one I-DATA chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +88,17 @@ impl IStream {
         (self.next_mid as i64 + diff) as u64
     }
 
+    /// Forgets the unordered floor once MIDs are far past it, before serial arithmetic
+    /// would take new MIDs for old ones.
+    fn pass_floor(&mut self, mid: u32) {
+        if self
+            .unordered_floor
+            .is_some_and(|f| mid.wrapping_sub(f) > FLOOR_SPAN && (mid.wrapping_sub(f) as i32) > 0)
+        {
+            self.unordered_floor = None;
+        }
+    }
+
     /// Whether message `mid` was delivered or skipped already.
     fn is_stale(&self, unordered: bool, mid: u32) -> bool {
         if unordered {
@@ -99,6 +115,9 @@ impl IStream {
 pub(in crate::association) struct Reassembly {
     messages: Vec<IMessage>,
     streams: Vec<IStream>,
+    /// Where the latest fragment's message sits in `messages` (consecutive fragments
+    /// usually belong to one message).
+    hint: usize,
 }
 
 impl Reassembly {
@@ -110,10 +129,16 @@ impl Reassembly {
         &mut self.streams[index]
     }
 
-    fn find(&self, stream: u16, unordered: bool, mid: u32) -> Option<usize> {
-        self.messages
-            .iter()
-            .position(|m| m.mid == mid && m.stream == stream && m.unordered == unordered)
+    fn find(&mut self, stream: u16, unordered: bool, mid: u32) -> Option<usize> {
+        let is = |m: &IMessage| m.mid == mid && m.stream == stream && m.unordered == unordered;
+        if self.messages.get(self.hint).is_some_and(is) {
+            return Some(self.hint);
+        }
+        let found = self.messages.iter().position(is);
+        if let Some(i) = found {
+            self.hint = i;
+        }
+        found
     }
 }
 
@@ -174,10 +199,16 @@ impl Receiver {
         let (stream, unordered, mid) = (data.stream_id, data.unordered, data.mid);
         let len = data.user_data.len();
         let found = self.ireasm.find(stream, unordered, mid);
-        if found.is_none() && self.ireasm.stream_mut(stream).is_stale(unordered, mid) {
-            // A message already delivered or skipped: the chunk's TSN counts, its data
-            // does not.
-            return IDataOutcome::Data(DataOutcome::Ok);
+        if found.is_none() {
+            let s = self.ireasm.stream_mut(stream);
+            if unordered {
+                s.pass_floor(mid);
+            }
+            if s.is_stale(unordered, mid) {
+                // A message already delivered or skipped: the chunk's TSN counts, its
+                // data does not.
+                return IDataOutcome::Data(DataOutcome::Ok);
+            }
         }
         if len > self.max_message_size {
             return IDataOutcome::Data(DataOutcome::TooLarge);
@@ -410,6 +441,16 @@ impl Receiver {
                 reset(s);
             }
         }
+        // Partial messages left on those streams (a peer's abandoned ones) would collide
+        // with the new MIDs.
+        self.ireasm.messages.retain(|m| {
+            let drop = streams.is_empty() || streams.contains(&m.stream);
+            if drop {
+                used += m.bytes;
+                held += m.chunks;
+            }
+            !drop
+        });
         self.used -= used;
         self.held -= held;
     }

@@ -12,7 +12,7 @@
 //!
 //! Messages started but not finished are bounded: a message of more than one fragment
 //! starts only while the started ones plus it stay within half the peer's initial
-//! window (one may always be in progress). Otherwise the peer could hold a partial copy
+//! window, and fewer than [`MAX_STARTED`] are started (one may always be in progress). Otherwise the peer could hold a partial copy
 //! of many large messages at once, fill its receive buffer with them and complete none;
 //! when the bound is reached the scheduler continues a started message instead.
 //!
@@ -43,6 +43,10 @@ pub(in crate::association) struct Interleave {
     /// Scratch list for I-FORWARD-TSN entries.
     entries: Vec<IForwardTsnStream>,
 }
+
+/// Most messages started at once: well below what our receiver reassembles at once
+/// (`recv::interleave::MAX_REASSEMBLING`), so that it never drops our fragments for that.
+const MAX_STARTED: usize = 256;
 
 /// Bytes an I-DATA chunk with `len` bytes of user data takes in a packet, padding included.
 #[inline(always)]
@@ -95,7 +99,12 @@ impl Sender {
             .get(usize::from(top))
             .is_some_and(|s| s.progress == 0 && len > max_payload);
         let (id, scheduled) = match il.started.first() {
-            Some(&oldest) if starts_large && il.started_bytes + len > il.budget => (oldest, false),
+            Some(&oldest)
+                if starts_large
+                    && (il.started_bytes + len > il.budget || il.started.len() >= MAX_STARTED) =>
+            {
+                (oldest, false)
+            }
             _ => (top, true),
         };
         let Some(s) = self.streams.get_mut(usize::from(id)) else {
