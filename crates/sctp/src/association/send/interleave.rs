@@ -23,7 +23,7 @@
 //! Left out: the other schedulers of RFC 8260 section 3 (first come first served, round
 //! robin, priority; the weighted fair queueing of RFC 8831 is the one WebRTC asks for).
 
-use super::{COMMON_HEADER_LEN, ChunkState, OutChunk, OutStream, Sender, copy_out};
+use super::{COMMON_HEADER_LEN, ChunkState, OutChunk, OutMessage, OutStream, Sender, copy_out};
 use crate::PacketBuilder;
 use crate::association::timers::{Timer, Timers};
 use crate::chunk::{Data, IData, IForwardTsn, IForwardTsnStream};
@@ -130,24 +130,11 @@ impl Sender {
         }
         self.chunks.push_back(OutChunk {
             offset: m.offset + s.progress as u64,
-            seq,
             len: frag,
-            ppid: m.ppid,
-            stream: id,
-            ssn: 0,
-            unordered: !m.ordered,
             beginning,
             ending,
-            state: ChunkState::Unsent,
-            sent_at: None,
-            tx_count: 0,
-            miss: 0,
-            fast_retransmitted: false,
-            lost_fast: false,
-            max_rtx: m.max_rtx,
-            idata: true,
-            mid: s.progress_mid,
             fsn: s.next_fsn,
+            ..idata_chunk(m, id, seq, s.progress_mid)
         });
         let message_len = m.len;
         s.next_fsn = s.next_fsn.wrapping_add(1);
@@ -168,7 +155,29 @@ impl Sender {
             s.progress += frag;
         }
         if scheduled {
-            self.scheduler.charge(s, frag);
+            let mut charged = frag;
+            if beginning && ending {
+                // As with DATA: the small messages after it on this stream that still
+                // fit in the packet go with it (the shares hold to within a packet).
+                let mut room = room - idata_room(frag);
+                while let Some(m) = s.messages.get_mut(s.next_commit) {
+                    if m.abandoned || m.len > max_payload || idata_room(m.len) > room {
+                        break;
+                    }
+                    let u = usize::from(!m.ordered);
+                    let mid = s.next_mid[u];
+                    s.next_mid[u] = mid.wrapping_add(1);
+                    m.first_chunk = self.popped + self.chunks.len() as u64;
+                    let seq = s.front_seq + s.next_commit as u64;
+                    self.chunks.push_back(idata_chunk(m, id, seq, mid));
+                    room -= idata_room(m.len);
+                    charged += m.len;
+                    s.next_commit += 1;
+                    s.waiting -= 1;
+                    self.waiting -= 1;
+                }
+            }
+            self.scheduler.charge(s, charged);
         }
         true
     }
@@ -313,6 +322,33 @@ impl Interleave {
             self.started.remove(k);
             self.started_bytes -= len;
         }
+    }
+}
+
+/// The chunk of a whole message `m` (message `seq` of `stream`) with `mid`; fragments
+/// override the offset, length, flags and FSN.
+#[inline]
+fn idata_chunk(m: &OutMessage, stream: u16, seq: u64, mid: u32) -> OutChunk {
+    OutChunk {
+        offset: m.offset,
+        seq,
+        len: m.len,
+        ppid: m.ppid,
+        stream,
+        ssn: 0,
+        unordered: !m.ordered,
+        beginning: true,
+        ending: true,
+        state: ChunkState::Unsent,
+        sent_at: None,
+        tx_count: 0,
+        miss: 0,
+        fast_retransmitted: false,
+        lost_fast: false,
+        max_rtx: m.max_rtx,
+        idata: true,
+        mid,
+        fsn: 0,
     }
 }
 
