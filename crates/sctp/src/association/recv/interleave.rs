@@ -149,6 +149,12 @@ impl Receiver {
         self.ireasm = Reassembly::default();
     }
 
+    /// Sets the next ordered MID expected on `stream` (tests of MID wrap-around).
+    #[cfg(test)]
+    pub(in crate::association) fn set_next_mid(&mut self, stream: u16, mid: u32) {
+        self.ireasm.stream_mut(stream).next_mid = (1 << 32) + u64::from(mid);
+    }
+
     /// Messages being reassembled under I-DATA (for bound checks in tests).
     #[cfg(test)]
     pub(in crate::association) fn reassembling(&self) -> usize {

@@ -72,6 +72,12 @@ impl Sender {
         self.max_payload = (self.mtu - COMMON_HEADER_LEN - 4 - header) & !3;
     }
 
+    /// Sets the next ordered MID of `stream` (tests of MID wrap-around).
+    #[cfg(test)]
+    pub(in crate::association) fn set_next_mid(&mut self, stream: u16, mid: u32) {
+        self.stream_mut(stream).next_mid[0] = mid;
+    }
+
     /// Whether I-DATA is in use.
     #[inline]
     pub(in crate::association) fn interleaving(&self) -> bool {
