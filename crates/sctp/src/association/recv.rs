@@ -20,14 +20,14 @@ use super::{Config, Event};
 use crate::chunk::{Data, ForwardTsn, GapAckBlock, Ppid, Sack};
 use crate::{Chunk, Items, PacketBuilder};
 
-/// Most disjoint ranges of TSNs received above the cumulative TSN.
-pub(super) const MAX_RANGES: usize = 128;
-/// Most duplicate TSNs reported in one SACK.
-pub(super) const MAX_DUPS: usize = 16;
 pub(super) use interleave::IDataOutcome;
 #[cfg(test)]
 pub(super) use interleave::MAX_REASSEMBLING;
 
+/// Most disjoint ranges of TSNs received above the cumulative TSN.
+pub(super) const MAX_RANGES: usize = 128;
+/// Most duplicate TSNs reported in one SACK.
+pub(super) const MAX_DUPS: usize = 16;
 /// Most chunks and messages held at once (fragments, waiting and undelivered messages).
 pub(super) const MAX_HELD: usize = 16_384;
 /// Furthest a TSN may be above the cumulative TSN (gap ack offsets are 16 bits).
