@@ -23,7 +23,8 @@
 //! would panic the bench.
 //!
 //! How each stack is driven (the cheapest correct way its API offers):
-//! - strata: `Association::send` from a slice, `poll_transmit_into` a reused buffer, into the other end's
+//! - strata: `Association::send_bytes` of a shared `Bytes` (the check: `send` from a slice),
+//!   `poll_transmit_into` a reused buffer, into the other end's
 //!   `handle_packet`, `poll_event` yields each message as an owned `Vec`, whose buffer
 //!   goes back with `recycle` once read.
 //! - rtc-sctp 0.21.1 and sctp-proto: `Endpoint::handle` on the peer's `Bytes` (no copy in
@@ -177,6 +178,8 @@ pub struct StrataPair {
     now: Instant,
     queued: usize,
     m: Messages,
+    /// The message as one shared buffer (`send_bytes`), unnumbered runs only.
+    shared: Bytes,
     /// The reused packet buffer (`poll_transmit_into`).
     buf: Vec<u8>,
 }
@@ -211,6 +214,7 @@ impl StrataPair {
             now,
             queued: w.queued,
             m: Messages::new(w.msg_len, numbered),
+            shared: Bytes::from(Messages::new(w.msg_len, false).msg),
             buf: vec![0; 1500],
         };
         pair.a.connect(now).expect("connect");
@@ -276,8 +280,19 @@ impl Transfer for StrataPair {
         while self.m.read_bytes < self.m.target {
             while self.a.buffered_bytes() + self.m.msg.len() <= self.queued {
                 let now = self.now;
-                let msg = self.m.next();
-                self.a.send(now, 0, Ppid::BINARY, msg, true).expect("send");
+                if self.m.numbered {
+                    let msg = self.m.next();
+                    self.a.send(now, 0, Ppid::BINARY, msg, true).expect("send");
+                } else {
+                    // The bench: one shared buffer queued again and again, as rtc-sctp
+                    // and sctp-proto get it (a reference count, no copy).
+                    self.m.sent += 1;
+                    let options = strata_sctp::association::SendOptions::default();
+                    let msg = self.shared.clone();
+                    self.a
+                        .send_bytes(now, 0, Ppid::BINARY, msg, options)
+                        .expect("send");
+                }
             }
             let mut moved = false;
             while let Some(n) = self.a.poll_transmit_into(&mut self.buf) {

@@ -17,6 +17,7 @@ mod mdns;
 mod peer_nat;
 mod turn_client;
 mod turn_server;
+mod usrsctp;
 
 /// An example binary the cases run: built once in release mode, its path exported to the
 /// case scripts in the environment variable `env`.
@@ -57,6 +58,7 @@ fn all_cases() -> impl Iterator<Item = &'static Case> {
         .chain(turn_server::CASES)
         .chain(ice_nat::CASES)
         .chain(chromium_throughput::CASES)
+        .chain(usrsctp::CASES)
 }
 
 fn all_examples() -> impl Iterator<Item = &'static Example> {
@@ -70,6 +72,7 @@ fn all_examples() -> impl Iterator<Item = &'static Example> {
         .chain(turn_server::EXAMPLES)
         .chain(ice_nat::EXAMPLES)
         .chain(chromium_throughput::EXAMPLES)
+        .chain(usrsctp::EXAMPLES)
 }
 
 /// Python modules some cases need: (case name prefix, module, pip package).
@@ -292,6 +295,8 @@ pub(crate) fn main(args: &[String]) -> Result {
         ("openssl", "openssl"),
         ("chromium", "chromium"),
         ("iptables", "iptables"),
+        ("gcc", "gcc"),
+        ("/usr/include/usrsctp.h", "libusrsctp-dev"),
     ])?;
     for (prefix, module, package) in PYTHON_NEEDS {
         let wanted = all_cases().any(|c| {
@@ -378,8 +383,14 @@ fn ensure_packages(needed: &[(&str, &str)]) -> Result {
     let missing: Vec<&str> = needed
         .iter()
         .filter(|(bin, _)| {
+            // A path (a header of a -dev package) must exist; a bare name must be a command.
+            let check = if bin.starts_with('/') {
+                format!("test -e {bin}")
+            } else {
+                format!("command -v {bin}")
+            };
             !Command::new("sh")
-                .args(["-c", &format!("command -v {bin}")])
+                .args(["-c", &check])
                 .output()
                 .is_ok_and(|o| o.status.success())
         })

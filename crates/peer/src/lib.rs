@@ -18,6 +18,8 @@ pub use pc::{Configuration, DataChannel, IceServer, IceTransportPolicy, PeerConn
 pub use rtc::Rtc;
 pub use sdp::Setup;
 pub use strata_ice::{ConnectionState as IceConnectionState, GatheringState as IceGatheringState};
+/// The SCTP association's counters ([`Rtc::sctp_stats`]).
+pub use strata_sctp::association::Stats as SctpStats;
 pub use strata_sdp::{SdpType, SessionDescriptionInit};
 
 use std::net::SocketAddr;

@@ -42,6 +42,8 @@ struct Net {
     rng: Xorshift,
     delivered: u64,
     dropped: u64,
+    /// `b`'s application takes its events (false: a reader that stopped).
+    b_reads: bool,
 }
 
 const A: &str = "10.0.0.1:5000";
@@ -74,6 +76,7 @@ impl Net {
             rng: Xorshift(seed.wrapping_add(0x9E37) | 1),
             delivered: 0,
             dropped: 0,
+            b_reads: true,
         }
     }
 
@@ -97,8 +100,14 @@ impl Net {
         while let Some(e) = self.a.poll_event() {
             self.a_events.push(e);
         }
-        while let Some(e) = self.b.poll_event() {
+        while self.b_reads
+            && let Some(e) = self.b.poll_event()
+        {
             self.b_events.push(e);
+        }
+        // Taking events may reopen the SCTP window (a window update).
+        while let Some(t) = self.b.poll_transmit() {
+            self.send(false, t);
         }
     }
 
@@ -654,4 +663,74 @@ fn every_bundle_policy_gives_one_bundled_data_section() {
             );
         }
     }
+}
+
+/// Receive-side back-pressure: an application that stops taking messages leaves them in
+/// the SCTP receive buffer, so the advertised window closes and the sender waits (rather
+/// than the receiver queueing without bound or dropping); once it reads again everything
+/// arrives, in order and intact.
+#[test]
+fn a_reader_that_stops_closes_the_window() {
+    const MESSAGE: usize = 64 << 10;
+    const TOTAL: usize = 128; // messages: 8 MiB
+    let mut net = Net::new(11, 0);
+    let ch = net
+        .a
+        .create_data_channel(net.now, "slow", DataChannelInit::default())
+        .unwrap();
+    net.negotiate();
+    net.open(ch);
+    net.run_until(Duration::from_secs(5), |n| n.in_flight.is_empty());
+    let message = |i: usize| -> Vec<u8> {
+        (0..MESSAGE)
+            .map(|k| (k as u64 * 31 + i as u64 * 7) as u8)
+            .collect()
+    };
+    net.b_reads = false;
+    let mut queued = 0usize;
+    let fill = |net: &mut Net, queued: &mut usize| {
+        // Keep 1 MiB waiting, as a browser-style sender watching bufferedAmount does.
+        while *queued < TOTAL && net.a.buffered_amount(ch) < (1 << 20) {
+            net.a.send(net.now, ch, &message(*queued), true).unwrap();
+            *queued += 1;
+        }
+    };
+    let start = net.now;
+    while net.now - start < Duration::from_secs(20) {
+        fill(&mut net, &mut queued);
+        net.step();
+    }
+    // What left `a` while `b` read nothing: the SCTP receive buffer (1 MiB) plus what the
+    // core pulls ahead of the application (256 KiB) plus a message in reassembly.
+    let left_a = queued * MESSAGE - net.a.buffered_amount(ch);
+    assert!(
+        left_a <= (1 << 20) + (256 << 10) + 2 * MESSAGE,
+        "{left_a} bytes left a sender whose peer read nothing"
+    );
+    assert!(left_a >= 512 << 10, "only {left_a} bytes left a");
+    assert!(
+        net.b_events
+            .iter()
+            .all(|e| !matches!(e, Event::ChannelMessage { .. }))
+    );
+    // The reader comes back: everything arrives, in order, intact.
+    net.b_reads = true;
+    let mut got = 0usize;
+    net.run_until(Duration::from_secs(60), |n| {
+        fill(n, &mut queued);
+        for (channel, data, binary) in n.take_messages_b() {
+            assert_eq!((channel, binary), (ch, true));
+            assert!(
+                data == message(got),
+                "message {got} corrupt or out of order"
+            );
+            got += 1;
+        }
+        got == TOTAL
+    });
+    let (a, b) = (net.a.sctp_stats().unwrap(), net.b.sctp_stats().unwrap());
+    assert_eq!(b.data_duplicates, 0, "{b:?}");
+    // While the window was closed only zero-window probes went out (one per RTO), not a
+    // window's worth of retransmissions.
+    assert!(a.timeout_retransmits <= 20, "{a:?}");
 }

@@ -18,6 +18,8 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use crate::DcepMessage;
 use crate::association::{Association, Error, Event, RemoteMaxMessageSize, SendOptions};
 use crate::chunk::Ppid;
@@ -211,7 +213,19 @@ pub struct DataChannels {
     role: DtlsRole,
     channels: VecMap<u16, Channel>,
     events: VecDeque<ChannelEvent>,
+    /// Bytes of the messages in `events` (at most [`MESSAGE_HOLD`] plus one message).
+    held_bytes: usize,
+    /// Association events were left unread because `events` held [`MESSAGE_HOLD`] bytes
+    /// of messages; `poll_event` reads them once it has room.
+    held_back: bool,
+    /// The latest time an input gave (for the reads `poll_event` makes).
+    last_now: Option<Instant>,
 }
+
+/// Message bytes [`DataChannels`] takes out of the association ahead of
+/// [`DataChannels::poll_event`]. The rest stay in the association's receive buffer, which
+/// the advertised window counts: a slow reader makes the peer wait.
+const MESSAGE_HOLD: usize = 64 << 10;
 
 impl DataChannels {
     /// Wraps `association`; `role` is our DTLS role.
@@ -221,6 +235,9 @@ impl DataChannels {
             role,
             channels: VecMap::default(),
             events: VecDeque::new(),
+            held_bytes: 0,
+            held_back: false,
+            last_now: None,
         }
     }
 
@@ -343,20 +360,46 @@ impl DataChannels {
         data: &[u8],
         binary: bool,
     ) -> Result<(), ChannelError> {
-        let Some(c) = self.channels.get(&id) else {
-            return Err(ChannelError::NoSuchChannel(id));
-        };
-        if c.state == ChannelState::Closing {
-            return Err(ChannelError::NoSuchChannel(id));
-        }
-        let options = c.config.send_options();
         let (ppid, data) = match (binary, data.is_empty()) {
             (true, false) => (Ppid::BINARY, data),
             (false, false) => (Ppid::STRING, data),
             (true, true) => (Ppid::BINARY_EMPTY, &[0u8][..]),
             (false, true) => (Ppid::STRING_EMPTY, &[0u8][..]),
         };
-        self.association.send_with(now, id, ppid, data, options)?;
+        self.send_message(id, |a, options| a.send_with(now, id, ppid, data, options))
+    }
+
+    /// [`DataChannels::send`] of a message held as the caller's buffer rather than copied
+    /// (see [`Association::send_bytes`]): a `Vec<u8>` is taken over, a [`Bytes`] may be
+    /// shared with other channels or associations.
+    pub fn send_bytes(
+        &mut self,
+        now: Instant,
+        id: u16,
+        data: impl Into<Bytes>,
+        binary: bool,
+    ) -> Result<(), ChannelError> {
+        let data = data.into();
+        if data.is_empty() {
+            return self.send(now, id, &[], binary);
+        }
+        let ppid = if binary { Ppid::BINARY } else { Ppid::STRING };
+        self.send_message(id, |a, options| a.send_bytes(now, id, ppid, data, options))
+    }
+
+    /// Queues a message on an open channel with `send` and updates its buffered amount.
+    fn send_message(
+        &mut self,
+        id: u16,
+        send: impl FnOnce(&mut Association, SendOptions) -> Result<(), Error>,
+    ) -> Result<(), ChannelError> {
+        let Some(c) = self.channels.get(&id) else {
+            return Err(ChannelError::NoSuchChannel(id));
+        };
+        if c.state == ChannelState::Closing {
+            return Err(ChannelError::NoSuchChannel(id));
+        }
+        send(&mut self.association, c.config.send_options())?;
         let buffered = self.association.buffered_amount(id);
         if let Some(c) = self.channels.get_mut(&id) {
             c.above_threshold |= buffered > c.low_threshold;
@@ -411,14 +454,33 @@ impl DataChannels {
     }
 
     /// The next event.
+    ///
+    /// Received messages stay in the association's receive buffer until they are taken
+    /// here (beyond 64 KiB read ahead), so an application that reads slowly closes the
+    /// window the peer sees (RFC 9260 section 6.2). Taking a message may reopen it and
+    /// queue a window update: keep draining [`DataChannels::poll_transmit`] too.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<ChannelEvent> {
-        self.events.pop_front()
+        let event = self.events.pop_front();
+        if let Some(ChannelEvent::Message { data, .. }) = &event {
+            self.held_bytes -= data.len();
+            if self.held_back
+                && self.held_bytes <= MESSAGE_HOLD / 2
+                && let Some(now) = self.last_now
+            {
+                self.held_back = false;
+                self.pump(now);
+            }
+        }
+        event
     }
 
     /// Turns association events into channel events.
     fn pump(&mut self, now: Instant) {
-        while let Some(event) = self.association.poll_event() {
+        self.last_now = self.last_now.max(Some(now));
+        while !self.held_back
+            && let Some(event) = self.association.poll_event()
+        {
             match event {
                 Event::Connected => self.events.push_back(ChannelEvent::Connected),
                 Event::Closed { .. } => {
@@ -449,6 +511,7 @@ impl DataChannels {
                 }
                 _ => {}
             }
+            self.held_back = self.held_bytes >= MESSAGE_HOLD;
         }
         for (&id, c) in self.channels.iter_mut() {
             if c.above_threshold && self.association.buffered_amount(id) <= c.low_threshold {
@@ -501,6 +564,7 @@ impl DataChannels {
             Ppid::STRING | Ppid::STRING_PARTIAL => (data, false),
             _ => (data, true),
         };
+        self.held_bytes += data.len();
         self.events
             .push_back(ChannelEvent::Message { id, data, binary });
     }

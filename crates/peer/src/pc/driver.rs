@@ -6,8 +6,9 @@
 //! batches and answers them (SACKs) under one lock. Sockets are non-blocking; a datagram the
 //! kernel refuses (`EWOULDBLOCK`) waits in a queue the task flushes once the socket is
 //! writable again. Events wait in a bounded queue for [`PeerConnection::next_event`]
-//! (super::PeerConnection::next_event): while it is full the task stops reading the sockets,
-//! so a caller that never reads cannot grow memory.
+//! (super::PeerConnection::next_event): while it is full, further events stay in the core,
+//! whose received messages keep the SCTP receive window closed, so the peer stops sending
+//! and a caller that never reads cannot grow memory. The sockets are read all the time.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -28,10 +29,11 @@ use super::net::{Link, LinkIo};
 
 use crate::{Error, Event, PeerConnectionState, Rtc, SignalingState, Transmit};
 
-/// Events kept for `next_event` before the task stops reading the network.
+/// Events kept for `next_event`; more wait in the core.
 const MAX_QUEUED_EVENTS: usize = 4096;
-/// Message bytes kept for `next_event` before the task stops reading the network.
-const MAX_QUEUED_BYTES: usize = 16 << 20;
+/// Message bytes kept for `next_event`; more wait in the core, whose SCTP receive window
+/// closes once its buffer is full, so the peer waits (receive-side back-pressure).
+const MAX_QUEUED_BYTES: usize = 2 << 20;
 /// Receive calls per lock, so that callers get the lock between batches.
 const RECV_CALLS: usize = 8;
 /// Buffers per receive call (`recvmmsg`); each takes one datagram, or with GRO up to 64 KiB
@@ -96,8 +98,8 @@ pub(super) struct Shared {
     deadline: Option<Instant>,
     /// `close` was called (or the `PeerConnection` dropped): the task stops.
     pub(super) closed: bool,
-    /// The task stopped reading because the event queue filled; `next_event` resumes it
-    /// once the queue is half empty.
+    /// Events were left in the core because the event queue was full; `next_event` takes
+    /// them once the queue is half empty.
     paused: bool,
 }
 
@@ -108,7 +110,7 @@ pub(super) struct Inner {
     sockets: Vec<Link>,
     /// The mDNS socket (port 5353), if mDNS resolution is on.
     mdns: Option<UdpSocket>,
-    /// Wakes the task: an earlier deadline, a refused datagram, room in the event queue, close.
+    /// Wakes the task: an earlier deadline, a refused datagram, close.
     wake: Notify,
     /// Wakes `next_event`.
     event_ready: Notify,
@@ -182,13 +184,20 @@ impl Inner {
     fn settle_inner(&self, s: &mut Shared) {
         self.flush(s);
         let mut queued = false;
-        while let Some(e) = s.rtc.poll_event() {
+        // A full queue leaves the rest in the core: its messages keep the SCTP window
+        // closed until `next_event` makes room. The network is still read, so control
+        // traffic (acknowledgements, consent, timers) goes on.
+        while !s.paused {
+            let Some(e) = s.rtc.poll_event() else { break };
             if let Event::ChannelMessage { data, .. } = &e {
                 s.queued_bytes += data.len();
             }
             s.events.push_back(e);
             queued = true;
+            s.paused = !s.has_room();
         }
+        // Taking a message may have reopened the window (a window update to send).
+        self.flush(s);
         if queued {
             self.event_ready.notify_one();
         }
@@ -338,11 +347,11 @@ impl Inner {
                     if let Event::ChannelMessage { data, .. } = &e {
                         s.queued_bytes -= data.len();
                     }
-                    // Resume reading once the queue is half empty, not at the first free
-                    // slot (which would wake the task for every event taken).
+                    // Take more from the core once the queue is half empty, not at the
+                    // first free slot (which would pump the core for every event taken).
                     if s.paused && s.half_empty() {
                         s.paused = false;
-                        self.wake.notify_one();
+                        self.settle(&mut s);
                     }
                     if !s.events.is_empty() {
                         // Let another waiter take the next one.
@@ -367,12 +376,12 @@ impl Shared {
             .or_else(|| self.rtc.poll_transmit())
     }
 
-    /// Whether the task may read more from the network (the event queue has room).
+    /// Whether the event queue takes more events from the core.
     fn has_room(&self) -> bool {
         self.events.len() < MAX_QUEUED_EVENTS && self.queued_bytes < MAX_QUEUED_BYTES
     }
 
-    /// Whether a paused task may read again.
+    /// Whether a full queue takes events again.
     fn half_empty(&self) -> bool {
         self.events.len() <= MAX_QUEUED_EVENTS / 2 && self.queued_bytes <= MAX_QUEUED_BYTES / 2
     }
@@ -401,7 +410,7 @@ pub(super) async fn drive(inner: Arc<Inner>) {
         None => inner.mdns.as_ref(),
     };
     loop {
-        let (deadline, can_read, want_write) = {
+        let (deadline, want_write) = {
             let mut s = inner.lock();
             if s.closed {
                 break;
@@ -412,18 +421,13 @@ pub(super) async fn drive(inner: Arc<Inner>) {
             }
             inner.settle_inner(&mut s);
             s.deadline = s.rtc.poll_timeout();
-            if !s.has_room() {
-                s.paused = true;
-            }
-            (s.deadline, !s.paused, !s.blocked.is_empty())
+            (s.deadline, !s.blocked.is_empty())
         };
         let ready = poll_fn(|cx| {
-            if can_read {
-                for k in 0..count {
-                    let i = (first + k) % count;
-                    if receiver(i).is_some_and(|r| r.poll_recv_ready(cx).is_ready()) {
-                        return Poll::Ready(Ready::Readable(i));
-                    }
+            for k in 0..count {
+                let i = (first + k) % count;
+                if receiver(i).is_some_and(|r| r.poll_recv_ready(cx).is_ready()) {
+                    return Poll::Ready(Ready::Readable(i));
                 }
             }
             if want_write {

@@ -6,7 +6,7 @@
 //! task that reads the sockets and runs the timers. Methods work on the sans-IO core directly
 //! under a lock (a `send` writes its datagrams on the caller's task); events come out of
 //! [`PeerConnection::next_event`] (a bounded queue: a caller that stops reading events
-//! stalls its connection rather than growing memory).
+//! closes the SCTP receive window, so the peer waits, rather than growing memory).
 
 #[cfg(feature = "webrtc-util")]
 mod conn;
@@ -276,7 +276,9 @@ impl PeerConnection {
     }
 
     /// The next event, or `None` once the connection is closed and drained. Events wait in
-    /// a bounded queue: while it is full the connection stops reading the network.
+    /// a bounded queue (2 MiB of messages); beyond it received messages stay in the SCTP
+    /// receive buffer, whose window the peer sees: a slow reader slows the sender down
+    /// (back-pressure) instead of losing datagrams. The network is read all the time.
     pub async fn next_event(&self) -> Option<Event> {
         self.inner.next_event().await
     }
@@ -313,6 +315,11 @@ impl PeerConnection {
             })
             .ok()
             .flatten()
+    }
+
+    /// The SCTP association's counters (see [`Rtc::sctp_stats`](crate::Rtc::sctp_stats)).
+    pub async fn sctp_stats(&self) -> Option<crate::SctpStats> {
+        self.inner.with(|rtc, _| rtc.sctp_stats()).ok().flatten()
     }
 
     /// The DTLS key log line (`SSLKEYLOGFILE` format) once the handshake is done, for
@@ -373,9 +380,10 @@ impl DataChannel {
         self.send_slice(data, true)
     }
 
-    /// Sends a message already in a `Vec`, text or binary.
+    /// Sends a message already in a `Vec` (taken over, not copied, from 1 KiB up), text or
+    /// binary.
     pub async fn send(&self, data: Vec<u8>, binary: bool) -> Result<(), Error> {
-        self.send_slice(&data, binary)
+        self.with(|rtc, now| rtc.send_bytes(now, self.id, data, binary))?
     }
 
     /// Queues the message and writes what congestion control allows right away, on the

@@ -84,6 +84,34 @@ impl Rtc {
         data: &[u8],
         binary: bool,
     ) -> Result<(), Error> {
+        self.send_message(now, id, data.len(), |d, stream| {
+            d.send(now, stream, data, binary)
+        })
+    }
+
+    /// [`Rtc::send`] of a message held as the caller's buffer rather than copied: a
+    /// `Vec<u8>` is taken over, a `Bytes` may be shared with other channels or connections
+    /// (messages under 1 KiB are copied all the same).
+    pub fn send_bytes(
+        &mut self,
+        now: Instant,
+        id: ChannelId,
+        data: impl Into<bytes::Bytes>,
+        binary: bool,
+    ) -> Result<(), Error> {
+        let data = data.into();
+        self.send_message(now, id, data.len(), |d, stream| {
+            d.send_bytes(now, stream, data, binary)
+        })
+    }
+
+    fn send_message(
+        &mut self,
+        now: Instant,
+        id: ChannelId,
+        len: usize,
+        send: impl FnOnce(&mut DataChannels, u16) -> Result<(), ChannelError>,
+    ) -> Result<(), Error> {
         let stream = match self.channels.get(&id) {
             Some(Channel {
                 stream: Some(s),
@@ -95,7 +123,7 @@ impl Rtc {
         let d = self.data.as_mut().ok_or(Error::NoSuchChannel(id))?;
         // The association checks both limits (ours and the peer's a=max-message-size, which
         // `start_sctp` handed it).
-        d.send(now, stream, data, binary).map_err(|e| match e {
+        send(d, stream).map_err(|e| match e {
             ChannelError::Association(
                 SctpError::MessageTooLarge { len, max }
                 | SctpError::PeerMessageTooLarge { len, max },
@@ -104,7 +132,7 @@ impl Rtc {
         })?;
         if let Some(c) = self.channels.get_mut(&id) {
             c.counters.messages_sent += 1;
-            c.counters.bytes_sent += data.len() as u64;
+            c.counters.bytes_sent += len as u64;
         }
         self.pump(now);
         Ok(())
@@ -233,6 +261,7 @@ impl Rtc {
                         c.counters.messages_received += 1;
                         c.counters.bytes_received += data.len() as u64;
                     }
+                    self.held_message_bytes += data.len();
                     self.events.push_back(Event::ChannelMessage {
                         channel: *id,
                         data,

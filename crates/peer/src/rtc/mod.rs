@@ -71,6 +71,10 @@ struct TransportCounters {
     channels_closed: u32,
 }
 
+/// Bytes of received messages [`Rtc`] takes out of the SCTP receive buffer ahead of
+/// [`Rtc::poll_event`]; the rest stay there, counted against the advertised window.
+const MESSAGE_HOLD: usize = 256 << 10;
+
 /// One peer connection, sans-IO: JSEP signaling driving ICE, DTLS and SCTP on one bundled
 /// transport.
 ///
@@ -121,6 +125,13 @@ pub struct Rtc {
     state: PeerConnectionState,
     transmits: VecDeque<Transmit>,
     events: VecDeque<Event>,
+    /// Bytes of the messages in `events` (at most [`MESSAGE_HOLD`] plus one message).
+    held_message_bytes: usize,
+    /// `pump` left data channel events in the association because `events` held
+    /// [`MESSAGE_HOLD`] bytes of messages; `poll_event` pulls them once it has room.
+    held_back: bool,
+    /// The latest time a call gave (for the pulls `poll_event` makes).
+    last_now: Option<Instant>,
     /// One SCTP packet on its way into DTLS.
     scratch: Vec<u8>,
     /// ICE datagrams waiting to be routed (direct or via a relay), reused by `pump`.
@@ -209,6 +220,9 @@ impl Rtc {
             state: PeerConnectionState::New,
             transmits: VecDeque::new(),
             events: VecDeque::new(),
+            held_message_bytes: 0,
+            held_back: false,
+            last_now: None,
             scratch: Vec::new(),
             routes: Vec::new(),
             counters: TransportCounters::default(),
@@ -458,10 +472,27 @@ impl Rtc {
     }
 
     /// The next event.
+    ///
+    /// Received messages wait in the SCTP receive buffer until they are taken here, beyond
+    /// 256 KiB pulled ahead: an application that reads slowly closes the
+    /// receive window the peer sees, so the peer waits instead of sending into a full
+    /// buffer (RFC 9260 section 6.2). Taking a message may therefore reopen the window and
+    /// queue a datagram (a window update): keep draining [`Rtc::poll_transmit`] as well.
     pub fn poll_event(&mut self) -> Option<Event> {
         let e = self.events.pop_front();
-        if e.is_none() {
-            self.release_if_quiet();
+        match &e {
+            Some(Event::ChannelMessage { data, .. }) => {
+                self.held_message_bytes -= data.len();
+                if self.held_back
+                    && self.held_message_bytes <= MESSAGE_HOLD / 2
+                    && let Some(now) = self.last_now
+                {
+                    self.held_back = false;
+                    self.pump(now);
+                }
+            }
+            Some(_) => {}
+            None => self.release_if_quiet(),
         }
         e
     }

@@ -2,6 +2,7 @@
 
 #[allow(clippy::wildcard_imports)]
 use super::*;
+use crate::SctpStats;
 use crate::stats::{
     CandidatePairStats, CandidateStats, CertificateStats, DataChannelStats, PeerConnectionStats,
     Stats, TransportStats,
@@ -24,6 +25,12 @@ fn candidate_stats(prefix: &str, i: usize, c: &Candidate) -> CandidateStats {
 }
 
 impl Rtc {
+    /// The SCTP association's counters (packets, drops, duplicates, retransmissions),
+    /// once SCTP has started.
+    pub fn sctp_stats(&self) -> Option<SctpStats> {
+        self.data.as_ref().map(|d| d.association().stats())
+    }
+
     /// `getStats`: the peer connection, transport, selected candidate pair, candidates,
     /// certificate and data channels (see [`Stats`]).
     pub fn stats(&self) -> Vec<Stats> {

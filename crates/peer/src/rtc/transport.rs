@@ -109,6 +109,7 @@ impl Rtc {
     }
 
     pub(super) fn pump(&mut self, now: Instant) {
+        self.last_now = self.last_now.max(Some(now));
         loop {
             let mut moved = false;
             // ICE. Datagrams are collected first (routing one may need the relays), into a
@@ -198,9 +199,14 @@ impl Rtc {
                     _ => {}
                 }
             }
-            while let Some(e) = self.data.as_mut().and_then(DataChannels::poll_event) {
+            // Received messages beyond the hold stay in the association (see
+            // `Rtc::poll_event`).
+            while !self.held_back
+                && let Some(e) = self.data.as_mut().and_then(DataChannels::poll_event)
+            {
                 moved = true;
                 self.on_channel_event(now, e);
+                self.held_back = self.held_message_bytes >= MESSAGE_HOLD;
             }
             if !moved {
                 break;

@@ -57,6 +57,7 @@ mod shutdown;
 mod tests;
 mod timers;
 
+use bytes::Bytes;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -318,7 +319,8 @@ impl Association {
     }
 
     /// Queues a user message with per-message options, among them the partial
-    /// reliability policies of RFC 3758 (see [`SendOptions`]).
+    /// reliability policies of RFC 3758 (see [`SendOptions`]). The bytes are copied into
+    /// the stream's send queue; [`Association::send_bytes`] holds a buffer instead.
     pub fn send_with(
         &mut self,
         now: Instant,
@@ -327,6 +329,35 @@ impl Association {
         data: &[u8],
         options: SendOptions,
     ) -> Result<(), Error> {
+        self.check_send(now, stream, data.len())?;
+        self.sender
+            .enqueue(now, stream, ppid, send::Payload::Borrowed(data), &options);
+        Ok(())
+    }
+
+    /// Queues a user message held as the caller's buffer rather than copied: a `Vec<u8>`
+    /// is taken over without a copy, and one [`Bytes`] may be queued on many associations
+    /// (the same data to many peers). The buffer is released when the message has been
+    /// acknowledged (or abandoned). Messages under 1 KiB are copied all the same, since
+    /// holding a buffer per small message costs more than the copy. Limits and errors as
+    /// for [`Association::send_with`].
+    pub fn send_bytes(
+        &mut self,
+        now: Instant,
+        stream: u16,
+        ppid: Ppid,
+        data: impl Into<Bytes>,
+        options: SendOptions,
+    ) -> Result<(), Error> {
+        let data = data.into();
+        self.check_send(now, stream, data.len())?;
+        self.sender
+            .enqueue(now, stream, ppid, send::Payload::Shared(data), &options);
+        Ok(())
+    }
+
+    /// The checks every send makes before its message is queued.
+    fn check_send(&mut self, now: Instant, stream: u16, len: usize) -> Result<(), Error> {
         self.now = self.now.max(now);
         match self.state {
             State::Terminated => return Err(Error::Closed),
@@ -336,10 +367,10 @@ impl Association {
             | State::ShutdownAckSent => return Err(Error::ShuttingDown),
             _ => {}
         }
-        if data.is_empty() {
+        if len == 0 {
             return Err(Error::EmptyMessage);
         }
-        self.check_message_size(data.len())?;
+        self.check_message_size(len)?;
         if stream >= self.outbound_streams {
             return Err(Error::InvalidStream {
                 stream,
@@ -354,13 +385,12 @@ impl Association {
         // messages wait for acknowledgement; sent data held is bounded separately (new data
         // waits while it is at the limit).
         let unsent = self.sender.unsent_total();
-        if unsent + data.len() > self.config.send_buffer {
+        if unsent + len > self.config.send_buffer {
             return Err(Error::SendBufferFull {
                 buffered: unsent,
                 limit: self.config.send_buffer,
             });
         }
-        self.sender.enqueue(now, stream, ppid, data, &options);
         Ok(())
     }
 

@@ -29,6 +29,8 @@ mod streams;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::timers::{RttEstimator, Timer, Timers};
 use super::{Config, Stats};
 use crate::PacketBuilder;
@@ -326,13 +328,15 @@ impl Sender {
         now: Instant,
         stream: u16,
         ppid: Ppid,
-        data: &[u8],
+        data: Payload<'_>,
         options: &SendOptions,
     ) {
         let expires = options.max_lifetime.and_then(|l| now.checked_add(l));
+        let len = data.len();
         let message = OutMessage {
             offset: 0,
-            len: data.len(),
+            len,
+            shared: None,
             ppid,
             ordered: options.ordered,
             max_rtx: options.max_retransmits,
@@ -349,18 +353,32 @@ impl Sender {
         }
         let s = &mut self.streams[index];
         let seq = s.front_seq + s.messages.len() as u64;
+        let offset = s.bytes_base + s.bytes.len() as u64;
+        let shared = match data {
+            Payload::Borrowed(data) => {
+                s.bytes.extend(data);
+                None
+            }
+            // Short shared messages are copied like borrowed ones: the ring costs less
+            // than holding the buffer.
+            Payload::Shared(data) if data.len() < SHARE_MIN => {
+                s.bytes.extend(&data[..]);
+                None
+            }
+            Payload::Shared(data) => Some(data),
+        };
         s.messages.push_back(OutMessage {
-            offset: s.bytes_base + s.bytes.len() as u64,
+            offset,
+            shared,
             ..message
         });
-        s.bytes.extend(data);
-        s.unsent += data.len();
-        self.unsent += data.len();
+        s.unsent += len;
+        self.unsent += len;
         s.waiting += 1;
         self.scheduler.ready(stream, s);
         self.waiting += 1;
-        self.min_len = self.min_len.min(data.len());
-        self.buffered += data.len();
+        self.min_len = self.min_len.min(len);
+        self.buffered += len;
         if let Some(deadline) = expires {
             self.expiry.push(deadline, stream, seq);
         }
@@ -806,12 +824,48 @@ fn write_data(
     };
     match builder.push_data_header(&header, c.len) {
         Ok(room) => {
-            copy_out(&s.bytes, (c.offset - s.bytes_base) as usize, room);
+            match s.message(c.seq) {
+                Some(OutMessage {
+                    shared: Some(data),
+                    offset,
+                    ..
+                }) => {
+                    let at = (c.offset - offset) as usize;
+                    match data.get(at..at + room.len()) {
+                        Some(src) => room.copy_from_slice(src),
+                        None => return false,
+                    }
+                }
+                _ => copy_out(&s.bytes, (c.offset - s.bytes_base) as usize, room),
+            }
             true
         }
         Err(_) => false,
     }
 }
+
+/// A user message handed to [`Sender::enqueue`].
+#[derive(Debug)]
+pub(super) enum Payload<'a> {
+    /// Copied into the stream's byte ring.
+    Borrowed(&'a [u8]),
+    /// Held as it is (from [`Association::send_bytes`]).
+    ///
+    /// [`Association::send_bytes`]: crate::association::Association::send_bytes
+    Shared(Bytes),
+}
+
+impl Payload<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Payload::Borrowed(data) => data.len(),
+            Payload::Shared(data) => data.len(),
+        }
+    }
+}
+
+/// Shared messages shorter than this are copied into the ring anyway.
+const SHARE_MIN: usize = 1024;
 
 /// Copies `dst.len()` bytes starting at `at` out of the ring (two memcpys at most).
 fn copy_out(bytes: &VecDeque<u8>, at: usize, dst: &mut [u8]) {

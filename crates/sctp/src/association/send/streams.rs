@@ -1,8 +1,8 @@
 //! Outgoing streams and the stream scheduler (RFC 8831 section 6.4, RFC 8260 section 3.1
 //! "Weighted Fair Queueing"): which stream's message gets the next TSNs.
 //!
-//! Each stream keeps its queued user data in its own byte ring and its messages in a
-//! queue: messages not yet given TSNs ("waiting"), then, at the front, messages whose
+//! Each stream keeps its queued user data in its own byte ring (or, for messages given
+//! as a buffer of 1 KiB or more, that buffer, held) and its messages in a queue: messages not yet given TSNs ("waiting"), then, at the front, messages whose
 //! chunks are in the sender's TSN queue until the cumulative ack passes them. A stream's
 //! messages get TSNs in the order they were sent and are acknowledged in TSN order, so
 //! the ring is freed from its front.
@@ -24,6 +24,8 @@
 //! explains why). With I-DATA (RFC 8260) the unit is the fragment: the scheduler picks a
 //! stream per fragment (`send::interleave`).
 
+use bytes::Bytes;
+
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 
@@ -39,9 +41,15 @@ const TAG_SHIFT: u32 = 16;
 /// A user message held by a stream.
 #[derive(Debug)]
 pub(super) struct OutMessage {
-    /// Where the message starts in the stream's byte ring (stream offset).
+    /// Where the message starts in the stream's byte ring (stream offset). A shared
+    /// message takes no room in the ring: its chunks' offsets count from this one into
+    /// `shared`.
     pub(super) offset: u64,
     pub(super) len: usize,
+    /// The caller's buffer, held rather than copied ([`Association::send_bytes`]).
+    ///
+    /// [`Association::send_bytes`]: crate::association::Association::send_bytes
+    pub(super) shared: Option<Bytes>,
     pub(super) ppid: Ppid,
     pub(super) ordered: bool,
     pub(super) max_rtx: Option<u16>,
@@ -113,6 +121,13 @@ impl Default for OutStream {
 }
 
 impl OutStream {
+    /// The message with sequence number `seq`, if held.
+    #[inline]
+    pub(super) fn message(&self, seq: u64) -> Option<&OutMessage> {
+        let i = usize::try_from(seq.checked_sub(self.front_seq)?).ok()?;
+        self.messages.get(i)
+    }
+
     /// The message with sequence number `seq`, if held.
     pub(super) fn message_mut(&mut self, seq: u64) -> Option<&mut OutMessage> {
         let i = usize::try_from(seq.checked_sub(self.front_seq)?).ok()?;

@@ -499,6 +499,12 @@ fn oversized_empty_and_bad_stream_sends_fail() {
 /// Sends `total` bytes in `msg_len` messages over several streams through `net`, and
 /// checks that every message arrives once, intact and in order per stream.
 fn bulk_transfer(net: Net, total: usize, msg_len: usize, seed: u64) {
+    bulk_transfer_with(net, total, msg_len, seed, false);
+}
+
+/// `shared`: every other message goes through `send_bytes` (held, not copied), so
+/// ring-backed and shared messages alternate on every stream.
+fn bulk_transfer_with(net: Net, total: usize, msg_len: usize, seed: u64, shared: bool) {
     let mut p = Pair::new(config(seed), config(seed + 1), net, seed);
     p.connect();
     assert_eq!(p.a.message_interleaving(), INTERLEAVE.get());
@@ -509,13 +515,14 @@ fn bulk_transfer(net: Net, total: usize, msg_len: usize, seed: u64) {
     while Pair::messages(&p.b_events).len() < count {
         while next < count {
             let stream = (next % streams as usize) as u16;
-            match p.a.send(
-                p.now,
-                stream,
-                Ppid::BINARY,
-                &payload(next as u64, msg_len),
-                true,
-            ) {
+            let data = payload(next as u64, msg_len);
+            let sent = if shared && next % 2 == 1 {
+                let options = SendOptions::default();
+                p.a.send_bytes(p.now, stream, Ppid::BINARY, data, options)
+            } else {
+                p.a.send(p.now, stream, Ppid::BINARY, &data, true)
+            };
+            match sent {
                 Ok(()) => next += 1,
                 Err(Error::SendBufferFull { buffered, limit }) => {
                     assert!(buffered <= limit);
@@ -550,6 +557,15 @@ fn bulk_transfer(net: Net, total: usize, msg_len: usize, seed: u64) {
 
 fn bulk_size() -> usize {
     8 << 20
+}
+
+#[test]
+fn shared_and_copied_messages_alternate_under_loss() {
+    // 3000-byte messages: three fragments, held (shared) or in the ring by turns, with
+    // retransmissions reading either.
+    bulk_transfer_with(Net::lossy(0.05), 2 << 20, 3000, 41, true);
+    // Short shared messages are copied into the ring: mixed with borrowed ones.
+    bulk_transfer_with(Net::lossy(0.01), 1 << 20, 700, 43, true);
 }
 
 #[test]
