@@ -175,6 +175,13 @@ fn bulk_transfer_over_i_data_64_mib() {
 }
 
 #[test]
+fn shared_and_copied_messages_over_i_data() {
+    // Messages held as the caller's buffer (`send_bytes`) are cut into I-DATA fragments
+    // from that buffer.
+    interleaved(shared_and_copied_messages_alternate_under_loss);
+}
+
+#[test]
 fn unordered_over_i_data_exactly_once() {
     interleaved(unordered_messages_are_delivered_exactly_once);
 }

@@ -560,7 +560,7 @@ fn bulk_size() -> usize {
 }
 
 #[test]
-fn shared_and_copied_messages_alternate_under_loss() {
+pub(super) fn shared_and_copied_messages_alternate_under_loss() {
     // 3000-byte messages: three fragments, held (shared) or in the ring by turns, with
     // retransmissions reading either.
     bulk_transfer_with(Net::lossy(0.05), 2 << 20, 3000, 41, true);
