@@ -197,10 +197,12 @@ impl Sender {
             return;
         };
         let in_progress = s.progress > 0 && seq == s.front_seq + s.next_commit as u64;
+        let progress_mid = s.progress_mid;
         let Some(m) = s.message_mut(seq) else {
             return;
         };
         let message_len = m.len;
+        let placeholder = in_progress.then(|| idata_chunk(m, stream, seq, progress_mid));
         let from = m.first_chunk.saturating_sub(self.popped) as usize;
         let mut last = None;
         let mut live = in_progress;
@@ -244,9 +246,15 @@ impl Sender {
                 }
             }
         }
-        if in_progress {
-            // The rest is never numbered; the last numbered fragment ends the message
-            // for the release on the cumulative ack (it is never sent again).
+        if let Some(placeholder) = placeholder {
+            // The rest is never numbered. The peer may hold every numbered fragment (all
+            // acknowledged, or only the SACK still on its way), so an I-FORWARD-TSN
+            // whose new cumulative TSN ends at them would be out of date there and its
+            // MID entries ignored (RFC 3758 section 3.6), leaving the partial message
+            // and, if ordered, its stream stuck. A placeholder chunk, never sent, takes
+            // the next TSN: the I-FORWARD-TSN passing it moves the peer's cumulative TSN
+            // and names this MID. It ends the message, for the release on the
+            // cumulative ack.
             let rest = message_len - s.progress;
             s.unsent -= rest;
             self.unsent -= rest;
@@ -256,9 +264,12 @@ impl Sender {
             s.waiting -= 1;
             self.waiting -= 1;
             self.interleave.finished(stream, message_len);
-            if let Some(c) = last.and_then(|k| self.chunks.get_mut(k)) {
-                c.ending = true;
-            }
+            self.chunks.push_back(OutChunk {
+                len: 0,
+                beginning: false,
+                state: ChunkState::Abandoned,
+                ..placeholder
+            });
         }
         while self
             .chunks
