@@ -1,8 +1,9 @@
 #![no_main]
 //! Feeds an established SCTP association a sequence of arbitrary packets (and timer
-//! jumps). Input: repeated `[len: u16 BE][flags: u8][packet: len % 1500 bytes]`; unless
-//! flag bit 0 is set, the ports and verification tag are overwritten with the right ones so
-//! the packet gets past the tag check (checksums are not verified). Bit 1 advances the
+//! jumps), over DATA or, for every other input length, I-DATA (RFC 8260). Input:
+//! repeated `[len: u16 BE][flags: u8][packet: len % 1500 bytes]`; unless flag bit 0 is
+//! set, the ports and verification tag are overwritten with the right ones so the
+//! packet gets past the tag check (checksums are not verified). Bit 1 advances the
 //! clock by `(flags >> 2) * 50 ms` and fires due timers first.
 //!
 //! Oracles: no panic; every packet the association emits parses and carries a correct
@@ -17,9 +18,10 @@ use strata_sctp::chunk::Ppid;
 
 const BUFFER: usize = 64 * 1024;
 
-fn config(seed: u64) -> Config {
+fn config(seed: u64, message_interleaving: bool) -> Config {
     Config {
         seed,
+        message_interleaving,
         verify_checksum: false,
         heartbeat_interval: None,
         receive_buffer: BUFFER,
@@ -39,8 +41,10 @@ fn check_output(a: &mut Association) {
 
 fuzz_target!(|data: &[u8]| {
     let mut now = Instant::now();
-    let mut a = Association::new(config(1), now);
-    let mut b = Association::new(config(2), now);
+    // Every other input length runs I-DATA (RFC 8260) instead of DATA.
+    let interleaving = (data.len() / 4) % 2 == 1;
+    let mut a = Association::new(config(1, interleaving), now);
+    let mut b = Association::new(config(2, interleaving), now);
     a.connect(now).unwrap();
     for _ in 0..4 {
         while let Some(p) = a.poll_transmit() {
@@ -51,6 +55,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert!(a.is_established());
+    assert_eq!(a.message_interleaving(), interleaving);
     while a.poll_event().is_some() {}
     // Something outstanding, so that SACKs have data to acknowledge; streams of
     // different priorities, and timed messages that expire (some before they get TSNs)

@@ -249,6 +249,35 @@ impl<'b> PacketBuilder<'b> {
         Ok(())
     }
 
+    /// Appends an I-DATA chunk header (RFC 8260 section 2.1) and returns the buffer for
+    /// its user data, like [`PacketBuilder::push_data_header`].
+    pub fn push_idata_header(
+        &mut self,
+        data: &crate::chunk::IData<'_>,
+        user_data_len: usize,
+    ) -> Result<&mut [u8], EmitError> {
+        const HEADER: usize = CHUNK_HEADER_LEN + crate::chunk::IData::FIXED_LEN;
+        let len = HEADER + user_data_len;
+        let len16 = u16::try_from(len).map_err(|_| EmitError::TooLong)?;
+        let n = pad4(len);
+        let at = self.len;
+        let b = room(&mut self.buf[at..], n)?;
+        let (h, rest) = b.split_at_mut(HEADER);
+        h[0] = crate::chunk::ChunkType::I_DATA.0;
+        h[1] = data.flags();
+        put_u16(h, 2, len16);
+        put_u32(h, 4, data.tsn);
+        put_u16(h, 8, data.stream_id);
+        put_u16(h, 10, 0);
+        put_u32(h, 12, data.mid);
+        put_u32(h, 16, data.ppid_or_fsn);
+        if n > len {
+            rest[user_data_len..].fill(0);
+        }
+        self.len += n;
+        Ok(&mut rest[..user_data_len])
+    }
+
     /// Appends a DATA chunk header and returns the buffer for its user data, so a caller
     /// can copy (or encrypt) the payload straight into the packet. `user_data_len` bytes
     /// are reserved and must be filled by the caller; padding is zeroed here.

@@ -28,6 +28,10 @@ fn config(seed: u64) -> Config {
 
 impl Pair {
     fn new(drop_every: usize) -> Pair {
+        Pair::with(drop_every, config)
+    }
+
+    fn with(drop_every: usize, config: impl Fn(u64) -> Config) -> Pair {
         let now = Instant::now();
         let mut p = Pair {
             a: DataChannels::new(Association::new(config(1), now), DtlsRole::Client),
@@ -327,4 +331,84 @@ fn channel_priority_weighs_its_stream_on_both_ends() {
     let id2 = p.b.open(now, ChannelConfig::default()).unwrap();
     p.run(|p| p.a_events.contains(&ChannelEvent::Open { id: id2 }));
     assert_eq!(p.a.association().stream_priority(id2), 256);
+}
+
+/// With message interleaving (RFC 8260) on both ends: DCEP, messages of every kind, a
+/// small message overtaking a large one on another channel, and close (stream reset,
+/// which restarts the MIDs) then reopen of the same id.
+#[test]
+fn channels_over_i_data() {
+    for drop_every in [0, 5] {
+        let mut p = Pair::with(drop_every, |seed| Config {
+            message_interleaving: true,
+            ..config(seed)
+        });
+        assert!(p.a.association().message_interleaving());
+        assert!(p.b.association().message_interleaving());
+        let now = p.now;
+        let bulk = p.a.open(now, ChannelConfig::default()).unwrap();
+        let chat = p.a.open(now, ChannelConfig::default()).unwrap();
+        let lossy =
+            p.a.open(
+                now,
+                ChannelConfig {
+                    ordered: false,
+                    reliability: Reliability::MaxRetransmits(0),
+                    ..ChannelConfig::default()
+                },
+            )
+            .unwrap();
+        p.run(|p| {
+            [bulk, chat, lossy]
+                .iter()
+                .all(|&id| p.b_events.contains(&ChannelEvent::Open { id }))
+        });
+        let now = p.now;
+        let large: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        p.a.send(now, bulk, &large, true).unwrap();
+        p.a.send(now, chat, b"hi", false).unwrap();
+        p.a.send(now, chat, b"", true).unwrap();
+        for i in 0..20u8 {
+            p.a.send(now, lossy, &[i; 100], true).unwrap();
+        }
+        p.run(|p| messages(&p.b_events, bulk).len() == 1 && messages(&p.b_events, chat).len() == 2);
+        assert_eq!(messages(&p.b_events, bulk), [(large.clone(), true)]);
+        assert_eq!(
+            messages(&p.b_events, chat),
+            [(b"hi".to_vec(), false), (Vec::new(), true)]
+        );
+        let order: Vec<u16> = p
+            .b_events
+            .iter()
+            .filter_map(|e| match e {
+                ChannelEvent::Message { id, .. } if *id != lossy => Some(*id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(order, [chat, chat, bulk], "chat waited behind bulk");
+        // Close, reopen the same id, and send on it again.
+        let now = p.now;
+        p.a.close(now, bulk).unwrap();
+        p.run(|p| {
+            p.a_events.contains(&ChannelEvent::Closed { id: bulk })
+                && p.b_events.contains(&ChannelEvent::Closed { id: bulk })
+        });
+        let now = p.now;
+        assert_eq!(p.a.open(now, ChannelConfig::default()).unwrap(), bulk);
+        p.run(|p| {
+            p.b_events
+                .iter()
+                .filter(|e| **e == ChannelEvent::Open { id: bulk })
+                .count()
+                == 2
+        });
+        let now = p.now;
+        p.a.send(now, bulk, b"again", true).unwrap();
+        p.b.send(now, bulk, b"back", true).unwrap();
+        p.run(|p| {
+            messages(&p.b_events, bulk).len() == 2 && !messages(&p.a_events, bulk).is_empty()
+        });
+        assert_eq!(messages(&p.b_events, bulk)[1], (b"again".to_vec(), true));
+        assert_eq!(messages(&p.a_events, bulk), [(b"back".to_vec(), true)]);
+    }
 }

@@ -53,6 +53,12 @@ pub struct Config {
     /// checksum when the peer announced the same. Set it only when DTLS carries the
     /// packets (RFC 8261), as in WebRTC; off by default.
     pub zero_checksum: bool,
+    /// Message interleaving (RFC 8260): list I-DATA and I-FORWARD-TSN in our Supported
+    /// Extensions, and when the peer lists I-DATA too (section 2.2.1) send and expect
+    /// I-DATA instead of DATA and I-FORWARD-TSN instead of FORWARD TSN, so that fragments
+    /// of messages on different streams interleave (a large message no longer holds back
+    /// the other streams). Off by default.
+    pub message_interleaving: bool,
     /// Seed of the PRNG behind tags, initial TSN and cookie secret. `Config::default()`
     /// draws it from the operating system's CSPRNG, so secrets are unpredictable unless a
     /// caller (a test) sets a fixed seed for a repeatable run.
@@ -88,6 +94,7 @@ impl Default for Config {
             sack_delay: Duration::from_millis(200),
             verify_checksum: true,
             zero_checksum: false,
+            message_interleaving: false,
             seed: os_seed(),
         }
     }

@@ -28,7 +28,16 @@ const MAX_PRESERVATIVE_MS: u32 = 60_000;
 
 /// Our extensions, advertised for later phases: RE-CONFIG (RFC 6525) and FORWARD TSN
 /// (RFC 3758).
-pub(super) const SUPPORTED_EXTENSIONS: [u8; 2] = [ChunkType::RE_CONFIG.0, ChunkType::FORWARD_TSN.0];
+const SUPPORTED_EXTENSIONS: [u8; 2] = [ChunkType::RE_CONFIG.0, ChunkType::FORWARD_TSN.0];
+
+/// The same plus I-DATA and I-FORWARD-TSN (RFC 8260 section 2.2.1), with
+/// [`super::Config::message_interleaving`].
+const SUPPORTED_EXTENSIONS_I_DATA: [u8; 4] = [
+    ChunkType::RE_CONFIG.0,
+    ChunkType::FORWARD_TSN.0,
+    ChunkType::I_DATA.0,
+    ChunkType::I_FORWARD_TSN.0,
+];
 
 /// Handshake bookkeeping.
 #[derive(Debug, Default)]
@@ -75,13 +84,22 @@ fn accepts_zero_checksum(init: &Init<'_>) -> bool {
 }
 
 impl Association {
+    /// The chunk types we list in Supported Extensions.
+    pub(super) fn supported_extensions(&self) -> &'static [u8] {
+        if self.config.message_interleaving {
+            &SUPPORTED_EXTENSIONS_I_DATA
+        } else {
+            &SUPPORTED_EXTENSIONS
+        }
+    }
+
     fn now_ms(&self, now: Instant) -> u64 {
         now.saturating_duration_since(self.epoch).as_millis() as u64
     }
 
     fn init_chunk_params<'p>(&self, params: &'p mut [InitParam<'p>; 4]) -> &'p [InitParam<'p>] {
         params[0] = InitParam::ForwardTsnSupported;
-        params[1] = InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS);
+        params[1] = InitParam::SupportedExtensions(self.supported_extensions());
         let mut n = 2;
         if self.config.zero_checksum {
             params[n] = zero_checksum_param();
@@ -177,7 +195,9 @@ impl Association {
         put_u16(&mut c, 20, peer.outbound_streams);
         put_u16(&mut c, 22, peer.inbound_streams);
         c[24..32].copy_from_slice(&self.now_ms(now).to_be_bytes());
-        c[36] = u8::from(peer.forward_tsn) | u8::from(peer.zero_checksum) << 1;
+        c[36] = u8::from(peer.forward_tsn)
+            | u8::from(peer.zero_checksum) << 1
+            | u8::from(peer.i_data) << 2;
         let life = self
             .config
             .valid_cookie_life
@@ -212,6 +232,7 @@ impl Association {
                 inbound_streams: u16_at(body, 22),
                 forward_tsn: body[36] & 1 != 0,
                 zero_checksum: body[36] & 2 != 0,
+                i_data: body[36] & 4 != 0,
             },
             expires_ms: created.saturating_add(u64::from(u32_at(body, 32))),
         })
@@ -252,6 +273,7 @@ impl Association {
                 .iter()
                 .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
             zero_checksum: accepts_zero_checksum(init),
+            i_data: init.supports_extension(ChunkType::I_DATA),
         };
         if unexpected {
             self.on_unexpected_init(now, init, peer);
@@ -263,7 +285,7 @@ impl Association {
         let params = [
             InitParam::StateCookie(&cookie),
             InitParam::ForwardTsnSupported,
-            InitParam::SupportedExtensions(&SUPPORTED_EXTENSIONS),
+            InitParam::SupportedExtensions(self.supported_extensions()),
             zero_checksum_param(),
         ];
         let n = if self.config.zero_checksum { 4 } else { 3 };
@@ -308,6 +330,7 @@ impl Association {
                 .iter()
                 .any(|p| matches!(p, InitParam::ForwardTsnSupported)),
             zero_checksum: accepts_zero_checksum(ack),
+            i_data: ack.supports_extension(ChunkType::I_DATA),
         });
         self.handshake.cookie.clear();
         self.handshake.cookie.extend_from_slice(cookie);
@@ -404,6 +427,10 @@ impl Association {
         self.sender.set_peer_rwnd(peer.a_rwnd);
         // RFC 3758 section 3.3: both ends advertised Forward-TSN-Supported (we always do).
         self.sender.set_partial_reliability(peer.forward_tsn);
+        // RFC 8260 section 2.2.1: I-DATA only when both ends listed it.
+        let interleaving = self.config.message_interleaving && peer.i_data;
+        self.sender.set_interleaving(interleaving);
+        self.receiver.set_interleaving(interleaving);
         self.reconfig.start(self.my_initial_tsn, peer.initial_tsn);
     }
 

@@ -10,6 +10,8 @@
 //! ranges, TSNs more than 65535 above the cumulative TSN are dropped (they could not be
 //! reported in a gap ack block), and at most [`MAX_DUPS`] duplicate TSNs wait for a SACK.
 
+mod interleave;
+
 use std::collections::{BTreeMap, VecDeque};
 use std::time::Instant;
 
@@ -17,6 +19,10 @@ use super::timers::{Timer, Timers};
 use super::{Config, Event};
 use crate::chunk::{Data, ForwardTsn, GapAckBlock, Ppid, Sack};
 use crate::{Chunk, Items, PacketBuilder};
+
+pub(super) use interleave::IDataOutcome;
+#[cfg(test)]
+pub(super) use interleave::MAX_REASSEMBLING;
 
 /// Most disjoint ranges of TSNs received above the cumulative TSN.
 pub(super) const MAX_RANGES: usize = 128;
@@ -119,6 +125,8 @@ pub(super) struct Receiver {
     pool: Vec<Vec<u8>>,
     /// Their total capacity.
     pooled: usize,
+    /// I-DATA reassembly (RFC 8260), when negotiated.
+    ireasm: interleave::Reassembly,
 }
 
 impl Receiver {
@@ -141,6 +149,7 @@ impl Receiver {
             blocks: Vec::new(),
             pool: Vec::new(),
             pooled: 0,
+            ireasm: interleave::Reassembly::default(),
         }
     }
 
@@ -567,6 +576,7 @@ impl Receiver {
                 reset(s, &mut self.used, &mut self.held);
             }
         }
+        self.reset_incoming_mids(streams);
     }
 
     /// A delivered message of `len` bytes left the event queue.

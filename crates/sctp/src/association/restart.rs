@@ -49,7 +49,7 @@ impl Association {
         let params = [
             InitParam::StateCookie(&cookie),
             InitParam::ForwardTsnSupported,
-            InitParam::SupportedExtensions(&super::handshake::SUPPORTED_EXTENSIONS),
+            InitParam::SupportedExtensions(self.supported_extensions()),
             super::handshake::zero_checksum_param(),
         ];
         let n = if self.config.zero_checksum { 4 } else { 3 };

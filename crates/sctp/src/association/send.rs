@@ -22,6 +22,7 @@
 //! Left out: Max.Burst, PMTU discovery (the MTU is fixed).
 
 mod gaps;
+mod interleave;
 mod partial;
 mod streams;
 
@@ -103,6 +104,10 @@ struct OutChunk {
     lost_fast: bool,
     /// RFC 3758 retransmission limit (lifetimes live in the expiry index).
     max_rtx: Option<u16>,
+    /// Sent as I-DATA (RFC 8260) with this MID and FSN.
+    idata: bool,
+    mid: u32,
+    fsn: u32,
 }
 
 #[derive(Debug)]
@@ -164,6 +169,8 @@ pub(super) struct Sender {
     /// positions (see `popped`), and scratch space for the next SACK's.
     acked_ranges: Vec<(u64, u64)>,
     new_ranges: Vec<(u64, u64)>,
+    /// I-DATA and message interleaving (RFC 8260) are in use.
+    interleave: interleave::Interleave,
     /// Entries `abandon_expired` examined (a work counter for tests).
     #[cfg(test)]
     pr_visits: u64,
@@ -210,6 +217,7 @@ impl Sender {
             rtx_check: Vec::new(),
             acked_ranges: Vec::new(),
             new_ranges: Vec::new(),
+            interleave: interleave::Interleave::default(),
             #[cfg(test)]
             pr_visits: 0,
             #[cfg(test)]
@@ -231,11 +239,13 @@ impl Sender {
         if streams.is_empty() {
             for s in &mut self.streams {
                 s.next_ssn = 0;
+                s.next_mid = [0; 2];
             }
         }
         for &id in streams {
             if let Some(s) = self.streams.get_mut(usize::from(id)) {
                 s.next_ssn = 0;
+                s.next_mid = [0; 2];
             }
         }
     }
@@ -381,6 +391,9 @@ impl Sender {
     /// fragment could not go out now (`room` bytes left in the packet, cwnd, the peer's
     /// window), so that the choice is made when it can be sent.
     fn commit_next(&mut self, room: usize) -> bool {
+        if self.interleave.on {
+            return self.commit_fragment(room);
+        }
         if self.waiting == 0
             || self.flight >= self.cwnd
             || self.held_sent() >= self.max_held
@@ -439,6 +452,9 @@ impl Sender {
                 fast_retransmitted: false,
                 lost_fast: false,
                 max_rtx: m.max_rtx,
+                idata: false,
+                mid: 0,
+                fsn: 0,
             };
             charged += m.len;
             room = room.saturating_sub(chunk_room(chunk.len));
@@ -792,6 +808,9 @@ fn write_data(
     let Some(s) = streams.get(usize::from(c.stream)) else {
         return false;
     };
+    if c.idata {
+        return interleave::write_idata(builder, tsn, c, s);
+    }
     let header = Data {
         immediate: false,
         unordered: c.unordered,

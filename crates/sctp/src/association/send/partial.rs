@@ -100,10 +100,12 @@ impl Sender {
                 continue;
             };
             let committed = s.is_committed(seq);
+            let started =
+                self.interleave.on && s.progress > 0 && seq == s.front_seq + s.next_commit as u64;
             let Some(m) = s.message_mut(seq) else {
                 continue; // acknowledged whole
             };
-            if !committed {
+            if !committed && !started {
                 // Never numbered: dropped from the queue, nothing to tell the peer.
                 m.abandoned = true;
                 let len = m.len;
@@ -116,6 +118,11 @@ impl Sender {
                 self.pr_chunks -= policies;
                 self.buffered -= abandoned;
                 self.waiting -= 1;
+                continue;
+            }
+            if self.interleave.on {
+                // Fragments of other streams' messages sit between this one's.
+                self.abandon_interleaved(id, seq);
                 continue;
             }
             if m.abandoned || m.first_chunk < self.popped {
@@ -143,6 +150,13 @@ impl Sender {
 
     /// Abandons every chunk of the message holding chunk `i`; returns its last index.
     pub(in crate::association) fn abandon_message(&mut self, i: usize) -> usize {
+        if self.interleave.on
+            && let Some(c) = self.chunks.get(i)
+        {
+            let (stream, seq) = (c.stream, c.seq);
+            self.abandon_interleaved(stream, seq);
+            return i;
+        }
         let mut first = i;
         while first > 0 && !self.chunks[first].beginning {
             first -= 1;
@@ -199,6 +213,10 @@ impl Sender {
         rto: Duration,
         timers: &mut Timers,
     ) {
+        if self.interleave.on {
+            self.write_i_forward_tsn(now, builder, rto, timers);
+            return;
+        }
         self.forward_due = false;
         let max_entries = (builder.remaining().saturating_sub(8) / 4).min(256);
         self.forward_streams.clear();

@@ -21,7 +21,8 @@
 //! With DATA chunks the unit of scheduling is the whole message: RFC 9260 section 6.9
 //! requires the fragments of a message to carry consecutive TSNs, so a stream's large
 //! message holds the others back for its duration once it has started (RFC 8260 section 1
-//! explains why; I-DATA, which would lift this, is not implemented).
+//! explains why). With I-DATA (RFC 8260) the unit is the fragment: the scheduler picks a
+//! stream per fragment (`send::interleave`).
 
 use bytes::Bytes;
 
@@ -83,6 +84,13 @@ pub(super) struct OutStream {
     /// Bytes not yet sent once (the data channel's bufferedAmount).
     pub(super) unsent: usize,
     pub(super) next_ssn: u16,
+    /// I-DATA (RFC 8260 section 2.2.2): the next ordered and unordered MIDs.
+    pub(super) next_mid: [u32; 2],
+    /// I-DATA: bytes of the message at `next_commit` that have TSNs already (0: not
+    /// started), its MID and the FSN of its next fragment.
+    pub(super) progress: usize,
+    pub(super) progress_mid: u32,
+    pub(super) next_fsn: u32,
     pub(super) weight: u16,
     /// The start tag the stream's next message gets.
     finish: u64,
@@ -101,6 +109,10 @@ impl Default for OutStream {
             waiting: 0,
             unsent: 0,
             next_ssn: 0,
+            next_mid: [0; 2],
+            progress: 0,
+            progress_mid: 0,
+            next_fsn: 0,
             weight: DEFAULT_WEIGHT,
             finish: 0,
             scheduled: false,

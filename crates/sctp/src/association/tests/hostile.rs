@@ -5,7 +5,7 @@ use super::*;
 
 /// An established pair where the test plays b by hand: returns a's tag and the next TSN
 /// a expects from b.
-fn hand_played_peer(cfg: Config) -> (Pair, u32, u32) {
+pub(super) fn hand_played_peer(cfg: Config) -> (Pair, u32, u32) {
     let mut p = Pair::new(cfg, config(2), Net::PERFECT, 1);
     p.connect();
     p.run_until(1000, |_| false);
@@ -216,7 +216,7 @@ fn sack_reports_gaps_and_duplicates_immediately() {
 }
 
 #[test]
-fn mutated_packets_never_panic_or_break_bounds() {
+pub(super) fn mutated_packets_never_panic_or_break_bounds() {
     // Record a real exchange, then replay mutated copies (with a fixed-up CRC32c, so
     // they get past the checksum) into a twin pair: same seeds, so the same tags and TSNs.
     let net = Net::lossy(0.05);

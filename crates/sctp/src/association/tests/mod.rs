@@ -52,9 +52,24 @@ impl Net {
     }
 }
 
+thread_local! {
+    /// Set by [`interleaved`]: [`config`] turns message interleaving (RFC 8260) on, so
+    /// that the same scenarios run over I-DATA.
+    static INTERLEAVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` with [`config`] asking for message interleaving.
+fn interleaved<R>(f: impl FnOnce() -> R) -> R {
+    INTERLEAVE.set(true);
+    let r = f();
+    INTERLEAVE.set(false);
+    r
+}
+
 fn config(seed: u64) -> Config {
     Config {
         seed,
+        message_interleaving: INTERLEAVE.get(),
         // Above the 200 ms delayed SACK, or T3 would fire before a lone packet's SACK.
         rto_min: Duration::from_millis(300),
         rto_initial: Duration::from_millis(300),
@@ -492,6 +507,7 @@ fn bulk_transfer(net: Net, total: usize, msg_len: usize, seed: u64) {
 fn bulk_transfer_with(net: Net, total: usize, msg_len: usize, seed: u64, shared: bool) {
     let mut p = Pair::new(config(seed), config(seed + 1), net, seed);
     p.connect();
+    assert_eq!(p.a.message_interleaving(), INTERLEAVE.get());
     let count = total / msg_len;
     let streams = 3u16;
     let mut next = 0usize;
@@ -544,7 +560,7 @@ fn bulk_size() -> usize {
 }
 
 #[test]
-fn shared_and_copied_messages_alternate_under_loss() {
+pub(super) fn shared_and_copied_messages_alternate_under_loss() {
     // 3000-byte messages: three fragments, held (shared) or in the ring by turns, with
     // retransmissions reading either.
     bulk_transfer_with(Net::lossy(0.05), 2 << 20, 3000, 41, true);
@@ -581,7 +597,7 @@ fn bulk_transfer_64_mib() {
 }
 
 #[test]
-fn unordered_messages_are_delivered_exactly_once() {
+pub(super) fn unordered_messages_are_delivered_exactly_once() {
     let net = Net {
         loss: 0.1,
         duplicate: 0.2,
@@ -766,6 +782,7 @@ fn fast_retransmit_recovers_a_single_loss_without_timeout() {
 }
 
 mod hostile;
+mod interleave;
 mod partial;
 mod priority;
 mod reset;

@@ -52,7 +52,7 @@ fn options(stream: u16) -> (SendOptions, usize) {
     }
 }
 
-fn partially_reliable(loss: f64, seed: u64) -> [usize; 4] {
+pub(super) fn partially_reliable(loss: f64, seed: u64) -> [usize; 4] {
     let mut p = Pair::new(config(seed), config(seed + 1), Net::lossy(loss), seed);
     p.connect();
     let rounds = 400u32;
@@ -138,7 +138,7 @@ fn partial_reliability_20_percent_loss() {
 /// An ordered message abandoned on its lifetime while the path is down is skipped with
 /// FORWARD TSN: the next message on its stream is delivered, the abandoned one never.
 #[test]
-fn abandoned_ordered_message_is_skipped_not_stalled() {
+pub(super) fn abandoned_ordered_message_is_skipped_not_stalled() {
     let mut p = Pair::new(config(5), config(6), Net::PERFECT, 5);
     p.connect();
     p.blackhole = Some(true);

@@ -8,7 +8,7 @@ fn position(events: &[Event], want: &Event) -> Option<usize> {
 
 /// Each side sends `before` messages on stream 1 and resets it; the peer must deliver
 /// them all before reporting the reset, and the stream must work again afterwards.
-fn reset_both_ways(net: Net, seed: u64) {
+pub(super) fn reset_both_ways(net: Net, seed: u64) {
     let mut p = Pair::new(config(seed), config(seed + 1), net, seed);
     p.connect();
     let before = 20u64;

@@ -1,0 +1,480 @@
+//! The I-DATA receiver (RFC 8260 sections 2.2.3 and 2.3.2): reassembly keyed by (stream,
+//! U flag, MID) and ordered by FSN, ordered delivery by MID per stream, and I-FORWARD-TSN.
+//!
+//! TSNs are tracked exactly as for DATA (the same gap list, duplicate and window rules);
+//! only what becomes of the user data differs. A message's fragments that arrive in FSN
+//! order are appended to one buffer; fragments ahead of a gap wait in a small map.
+//!
+//! Bounds, besides the receive buffer and chunk count shared with DATA: at most
+//! [`MAX_REASSEMBLING`] messages are reassembled at once (a chunk that would start
+//! another is dropped unacknowledged, as when the buffer is full), a message may not
+//! exceed `max_message_size` (ABORT), and a peer that contradicts itself about a message
+//! (a second first or last fragment, a fragment beyond the last, the same FSN twice, FSN
+//! 0 without the B bit) is aborted with a Protocol Violation. MIDs compare with serial
+//! number arithmetic (RFC 1982), so they wrap.
+//!
+//! Left out: the partial delivery of large messages (RFC 8260 section 2.2.3 allows it
+//! through an API this crate does not have).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use super::{DataOutcome, MAX_HELD, MAX_RANGES, MAX_TSN_AHEAD, Receiver};
+use crate::association::Event;
+use crate::chunk::{IData, IForwardTsn, Ppid};
+
+/// Most messages reassembled at once (all streams). Our own sender starts at most
+/// a quarter of this many (`send::interleave`).
+pub(in crate::association) const MAX_REASSEMBLING: usize = 1024;
+
+/// How far unordered MIDs may pass the last one skipped before it is forgotten (late
+/// fragments of a skipped message arrive within a few round trips, not 2^30 messages).
+const FLOOR_SPAN: u32 = 1 << 30;
+
+/// What became of one I-DATA chunk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(in crate::association) enum IDataOutcome {
+    /// As for DATA.
+    Data(DataOutcome),
+    /// The peer broke RFC 8260's rules for this message: abort.
+    Violation(&'static str),
+}
+
+/// A message being reassembled.
+#[derive(Debug)]
+struct IMessage {
+    stream: u16,
+    unordered: bool,
+    mid: u32,
+    /// Known once the first fragment arrived.
+    ppid: Ppid,
+    /// Fragments `0..next_fsn`, in order.
+    data: Vec<u8>,
+    next_fsn: u32,
+    /// Fragments beyond `next_fsn`, by FSN.
+    later: BTreeMap<u32, Vec<u8>>,
+    /// User data held and fragments held.
+    bytes: usize,
+    chunks: usize,
+    /// The FSN of the last fragment (E bit), once received; and the largest FSN seen.
+    last_fsn: Option<u32>,
+    max_fsn: u32,
+}
+
+/// One incoming stream's message sequence under I-DATA.
+#[derive(Debug)]
+struct IStream {
+    /// Next ordered MID to deliver, unwrapped (starts at 2^32 so it never underflows).
+    next_mid: u64,
+    /// Complete ordered messages waiting for an earlier MID.
+    waiting: BTreeMap<u64, (Ppid, Vec<u8>)>,
+    /// The largest unordered MID skipped by I-FORWARD-TSN: late fragments at or below it
+    /// are dropped instead of starting a message that would never complete.
+    unordered_floor: Option<u32>,
+}
+
+impl Default for IStream {
+    fn default() -> Self {
+        Self {
+            next_mid: 1 << 32,
+            waiting: BTreeMap::new(),
+            unordered_floor: None,
+        }
+    }
+}
+
+impl IStream {
+    fn unwrap_mid(&self, mid: u32) -> u64 {
+        let diff = i64::from(mid.wrapping_sub(self.next_mid as u32) as i32);
+        (self.next_mid as i64 + diff) as u64
+    }
+
+    /// Forgets the unordered floor once MIDs are far past it, before serial arithmetic
+    /// would take new MIDs for old ones.
+    fn pass_floor(&mut self, mid: u32) {
+        if self
+            .unordered_floor
+            .is_some_and(|f| mid.wrapping_sub(f) > FLOOR_SPAN && (mid.wrapping_sub(f) as i32) > 0)
+        {
+            self.unordered_floor = None;
+        }
+    }
+
+    /// Whether message `mid` was delivered or skipped already.
+    fn is_stale(&self, unordered: bool, mid: u32) -> bool {
+        if unordered {
+            self.unordered_floor
+                .is_some_and(|f| mid.wrapping_sub(f) as i32 <= 0)
+        } else {
+            self.unwrap_mid(mid) < self.next_mid
+        }
+    }
+}
+
+/// Reassembly state for I-DATA.
+#[derive(Debug, Default)]
+pub(in crate::association) struct Reassembly {
+    messages: Vec<IMessage>,
+    streams: Vec<IStream>,
+    /// Where the latest fragment's message sits in `messages` (consecutive fragments
+    /// usually belong to one message).
+    hint: usize,
+}
+
+impl Reassembly {
+    fn stream_mut(&mut self, id: u16) -> &mut IStream {
+        let index = usize::from(id);
+        if self.streams.len() <= index {
+            self.streams.resize_with(index + 1, IStream::default);
+        }
+        &mut self.streams[index]
+    }
+
+    fn find(&mut self, stream: u16, unordered: bool, mid: u32) -> Option<usize> {
+        let is = |m: &IMessage| m.mid == mid && m.stream == stream && m.unordered == unordered;
+        if self.messages.get(self.hint).is_some_and(is) {
+            return Some(self.hint);
+        }
+        let found = self.messages.iter().position(is);
+        if let Some(i) = found {
+            self.hint = i;
+        }
+        found
+    }
+}
+
+impl Receiver {
+    /// Switches to I-DATA (RFC 8260 section 2.2.1) or back; drops reassembly state.
+    pub(in crate::association) fn set_interleaving(&mut self, on: bool) {
+        let _ = on; // the association routes I-DATA here only when negotiated
+        self.ireasm = Reassembly::default();
+    }
+
+    /// Sets the next ordered MID expected on `stream` (tests of MID wrap-around).
+    #[cfg(test)]
+    pub(in crate::association) fn set_next_mid(&mut self, stream: u16, mid: u32) {
+        self.ireasm.stream_mut(stream).next_mid = (1 << 32) + u64::from(mid);
+    }
+
+    /// Messages being reassembled under I-DATA (for bound checks in tests).
+    #[cfg(test)]
+    pub(in crate::association) fn reassembling(&self) -> usize {
+        self.ireasm.messages.len()
+    }
+
+    /// Handles one I-DATA chunk (with user data).
+    pub(in crate::association) fn on_idata(
+        &mut self,
+        data: &IData<'_>,
+        inbound_streams: u16,
+        events: &mut VecDeque<Event>,
+    ) -> IDataOutcome {
+        self.immediate |= data.immediate;
+        let t = self.unwrap_tsn(data.tsn);
+        if t <= self.cum || self.contains(t) {
+            if self.dups.len() < super::MAX_DUPS {
+                self.dups.push(data.tsn);
+            }
+            return IDataOutcome::Data(DataOutcome::Duplicate);
+        }
+        let len = data.user_data.len();
+        let next = t == self.cum + 1;
+        let fits = self.used + len <= self.capacity && self.held < MAX_HELD;
+        let probe = next && self.used <= self.capacity && self.held <= MAX_HELD;
+        let whole = data.beginning && data.ending;
+        let starts_new = !whole
+            && self
+                .ireasm
+                .find(data.stream_id, data.unordered, data.mid)
+                .is_none();
+        if t > self.cum + MAX_TSN_AHEAD
+            || !(fits || probe)
+            || (!next && self.ranges.len() >= MAX_RANGES && self.adds_range(t))
+            || (starts_new && self.ireasm.messages.len() >= MAX_REASSEMBLING)
+        {
+            self.sack_now = true;
+            return IDataOutcome::Data(DataOutcome::NoRoom);
+        }
+        self.mark(t);
+        if data.stream_id >= inbound_streams {
+            return IDataOutcome::Data(DataOutcome::InvalidStream);
+        }
+        self.store_fragment(data, events)
+    }
+
+    fn store_fragment(&mut self, data: &IData<'_>, events: &mut VecDeque<Event>) -> IDataOutcome {
+        let (stream, unordered, mid) = (data.stream_id, data.unordered, data.mid);
+        let len = data.user_data.len();
+        let found = self.ireasm.find(stream, unordered, mid);
+        if found.is_none() {
+            let s = self.ireasm.stream_mut(stream);
+            if unordered {
+                s.pass_floor(mid);
+            }
+            if s.is_stale(unordered, mid) {
+                // A message already delivered or skipped: the chunk's TSN counts, its
+                // data does not.
+                return IDataOutcome::Data(DataOutcome::Ok);
+            }
+        }
+        if len > self.max_message_size {
+            return IDataOutcome::Data(DataOutcome::TooLarge);
+        }
+        if data.beginning && data.ending {
+            if found.is_some() {
+                return IDataOutcome::Violation("I-DATA message restarted while reassembled");
+            }
+            let mut buf = self.take_buffer(len);
+            buf.extend_from_slice(data.user_data);
+            self.used += len;
+            self.held += 1;
+            self.deliver_mid(stream, unordered, mid, data.ppid_or_fsn, buf, events);
+            return IDataOutcome::Data(DataOutcome::Ok);
+        }
+        let fsn = data.fsn();
+        if !data.beginning && fsn == 0 {
+            return IDataOutcome::Violation("I-DATA FSN 0 without the B bit");
+        }
+        let index = match found {
+            Some(i) => i,
+            None => {
+                self.ireasm.messages.push(IMessage {
+                    stream,
+                    unordered,
+                    mid,
+                    ppid: Ppid(0),
+                    data: Vec::new(),
+                    next_fsn: 0,
+                    later: BTreeMap::new(),
+                    bytes: 0,
+                    chunks: 0,
+                    last_fsn: None,
+                    max_fsn: 0,
+                });
+                self.ireasm.messages.len() - 1
+            }
+        };
+        let max_message_size = self.max_message_size;
+        let m = &mut self.ireasm.messages[index];
+        if fsn < m.next_fsn || m.later.contains_key(&fsn) {
+            return IDataOutcome::Violation("I-DATA fragment received twice");
+        }
+        if let Some(last) = m.last_fsn
+            && (fsn > last || data.ending)
+        {
+            return IDataOutcome::Violation("I-DATA fragment beyond the last one");
+        }
+        if data.ending && fsn < m.max_fsn {
+            return IDataOutcome::Violation("I-DATA last fragment before others");
+        }
+        if m.bytes + len > max_message_size {
+            return IDataOutcome::Data(DataOutcome::TooLarge);
+        }
+        m.max_fsn = m.max_fsn.max(fsn);
+        if data.ending {
+            m.last_fsn = Some(fsn);
+        }
+        m.bytes += len;
+        m.chunks += 1;
+        if fsn == m.next_fsn {
+            if data.beginning {
+                m.ppid = Ppid(data.ppid_or_fsn);
+                let mut buf = match self.pool.pop() {
+                    Some(mut b) => {
+                        self.pooled -= b.capacity();
+                        b.reserve(len);
+                        b
+                    }
+                    None => Vec::with_capacity((len * 16).min(max_message_size)),
+                };
+                buf.extend_from_slice(data.user_data);
+                m.data = buf;
+            } else {
+                m.data.extend_from_slice(data.user_data);
+            }
+            m.next_fsn += 1;
+            while let Some(entry) = m.later.first_entry() {
+                if *entry.key() != m.next_fsn {
+                    break;
+                }
+                m.data.extend_from_slice(&entry.remove());
+                m.next_fsn += 1;
+            }
+        } else {
+            m.later.insert(fsn, data.user_data.to_vec());
+        }
+        self.used += len;
+        self.held += 1;
+        let complete = m.last_fsn.is_some_and(|last| m.next_fsn > last);
+        if complete {
+            let m = self.ireasm.messages.swap_remove(index);
+            self.held -= m.chunks - 1;
+            self.deliver_mid(m.stream, m.unordered, m.mid, m.ppid.0, m.data, events);
+        }
+        IDataOutcome::Data(DataOutcome::Ok)
+    }
+
+    /// Delivers a complete message: unordered at once, ordered in MID order.
+    fn deliver_mid(
+        &mut self,
+        stream: u16,
+        unordered: bool,
+        mid: u32,
+        ppid: u32,
+        data: Vec<u8>,
+        events: &mut VecDeque<Event>,
+    ) {
+        let ppid = Ppid(ppid);
+        if unordered {
+            events.push_back(Event::Message {
+                stream,
+                ppid,
+                data,
+                ordered: false,
+            });
+            return;
+        }
+        let s = self.ireasm.stream_mut(stream);
+        let u = s.unwrap_mid(mid);
+        if u < s.next_mid || (u != s.next_mid && s.waiting.contains_key(&u)) {
+            self.used -= data.len();
+            self.held -= 1;
+            return;
+        }
+        if u != s.next_mid {
+            s.waiting.insert(u, (ppid, data));
+            return;
+        }
+        events.push_back(Event::Message {
+            stream,
+            ppid,
+            data,
+            ordered: true,
+        });
+        s.next_mid += 1;
+        release_waiting(s, stream, events);
+    }
+
+    /// Handles an I-FORWARD-TSN chunk (RFC 8260 section 2.3.2): moves the cumulative
+    /// TSN, drops the listed streams' messages up to the skipped MIDs, and advances the
+    /// ordered ones past them, delivering messages that waited.
+    ///
+    /// Unlike FORWARD TSN, fragments are not dropped by TSN: a message of another stream
+    /// may have fragments below the new cumulative TSN and others above it.
+    pub(in crate::association) fn on_i_forward_tsn(
+        &mut self,
+        fwd: &IForwardTsn<'_>,
+        inbound_streams: u16,
+        events: &mut VecDeque<Event>,
+    ) {
+        let new = self.unwrap_tsn(fwd.new_cumulative_tsn);
+        self.sack_now = true;
+        if new <= self.cum {
+            return;
+        }
+        self.cum = new;
+        let below = self.ranges.partition_point(|r| r.1 <= new);
+        self.ranges.drain(..below);
+        if let Some(first) = self.ranges.first_mut()
+            && first.0 <= new + 1
+        {
+            self.cum = first.1;
+            self.ranges.remove(0);
+        }
+        for entry in fwd.streams.iter() {
+            if entry.stream_id >= inbound_streams {
+                continue;
+            }
+            let (stream, unordered) = (entry.stream_id, entry.unordered);
+            let skipped = |m: &IMessage| {
+                m.stream == stream
+                    && m.unordered == unordered
+                    && m.mid.wrapping_sub(entry.mid) as i32 <= 0
+            };
+            let (mut used, mut held) = (0, 0);
+            self.ireasm.messages.retain(|m| {
+                let drop = skipped(m);
+                if drop {
+                    used += m.bytes;
+                    held += m.chunks;
+                }
+                !drop
+            });
+            self.used -= used;
+            self.held -= held;
+            let s = self.ireasm.stream_mut(stream);
+            if unordered {
+                if !s.is_stale(true, entry.mid) {
+                    s.unordered_floor = Some(entry.mid);
+                }
+                continue;
+            }
+            let u = s.unwrap_mid(entry.mid);
+            if u < s.next_mid {
+                continue;
+            }
+            // Complete messages up to the skipped MID are delivered in order, then the
+            // stream continues after it.
+            let rest = s.waiting.split_off(&(u + 1));
+            for (_, (ppid, data)) in std::mem::replace(&mut s.waiting, rest) {
+                events.push_back(Event::Message {
+                    stream,
+                    ppid,
+                    data,
+                    ordered: true,
+                });
+            }
+            s.next_mid = u + 1;
+            release_waiting(s, stream, events);
+        }
+    }
+
+    /// Restarts the incoming MIDs of `streams` (all when empty) at 0 (RFC 8260 section
+    /// 2.3.2 with RFC 6525 section 5.2.2), dropping messages still waiting on them.
+    pub(super) fn reset_incoming_mids(&mut self, streams: &[u16]) {
+        let (mut used, mut held) = (0, 0);
+        let mut reset = |s: &mut IStream| {
+            for (_, (_, data)) in std::mem::take(&mut s.waiting) {
+                used += data.len();
+                held += 1;
+            }
+            *s = IStream::default();
+        };
+        if streams.is_empty() {
+            self.ireasm.streams.iter_mut().for_each(&mut reset);
+        }
+        for &id in streams {
+            if let Some(s) = self.ireasm.streams.get_mut(usize::from(id)) {
+                reset(s);
+            }
+        }
+        // Partial messages left on those streams (a peer's abandoned ones) would collide
+        // with the new MIDs.
+        self.ireasm.messages.retain(|m| {
+            let drop = streams.is_empty() || streams.contains(&m.stream);
+            if drop {
+                used += m.bytes;
+                held += m.chunks;
+            }
+            !drop
+        });
+        self.used -= used;
+        self.held -= held;
+    }
+}
+
+/// Delivers the waiting messages that follow `s.next_mid` without a gap.
+fn release_waiting(s: &mut IStream, stream: u16, events: &mut VecDeque<Event>) {
+    while let Some(e) = s.waiting.first_entry() {
+        if *e.key() != s.next_mid {
+            break;
+        }
+        let (ppid, data) = e.remove();
+        events.push_back(Event::Message {
+            stream,
+            ppid,
+            data,
+            ordered: true,
+        });
+        s.next_mid += 1;
+    }
+}
