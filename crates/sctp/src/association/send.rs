@@ -725,6 +725,9 @@ impl Sender {
         // RFC 3758 section 3.5 C3: the peer is behind the Advanced.Peer.Ack.Point.
         let behind = self.front_abandoned();
         self.forward_due |= behind;
+        if progressed {
+            rtt.clear_back_off();
+        }
         if self.flight == 0 && !behind {
             timers.stop(Timer::T3Rtx);
         } else if progressed || timers.get(Timer::T3Rtx).is_none() {

@@ -70,6 +70,8 @@ pub(super) struct RttEstimator {
     srtt: Option<Duration>,
     rttvar: Duration,
     rto: Duration,
+    /// The RTO before any back-off (rule C3, or RTO.Initial before a measurement).
+    computed: Duration,
     min: Duration,
     max: Duration,
 }
@@ -80,6 +82,7 @@ impl RttEstimator {
             srtt: None,
             rttvar: Duration::ZERO,
             rto: initial.clamp(min, max),
+            computed: initial.clamp(min, max),
             min,
             max,
         }
@@ -113,11 +116,24 @@ impl RttEstimator {
         self.srtt = Some(srtt);
         let rto = srtt + (self.rttvar * 4).max(GRANULARITY);
         self.rto = rto.clamp(self.min, self.max);
+        self.computed = self.rto;
     }
 
     /// Doubles the RTO after a timer expiry (rule E2), up to RTO.Max.
     pub(super) fn back_off(&mut self) {
         self.rto = (self.rto * 2).min(self.max);
+    }
+
+    /// Drops the back-off once the peer acknowledges new data: the path works again.
+    ///
+    /// RFC 9260 keeps a backed-off RTO until the next measurement (rule C3), but Karn's
+    /// rule (C5) allows none from retransmitted chunks, and none come while only FORWARD
+    /// TSN is outstanding, so after a loss the RTO would stay doubled, and double again on
+    /// each later loss, for as long as no new chunk is acknowledged first time. Like TCP
+    /// stacks (Linux resets its back-off on an ACK of new data), we return to the
+    /// estimate instead.
+    pub(super) fn clear_back_off(&mut self) {
+        self.rto = self.computed;
     }
 }
 

@@ -756,6 +756,8 @@ fn rto_backs_off_and_karn_skips_retransmitted_samples() {
     // The retransmitted chunk gave no RTT sample.
     assert_eq!(p.a.srtt(), Some(srtt));
     assert_eq!(p.a.stats().timeout_retransmits, 1);
+    // Its acknowledgement still ended the back-off: the RTO is the estimate again.
+    assert_eq!(p.a.rto(), rto);
 }
 
 #[test]
