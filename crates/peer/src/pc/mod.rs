@@ -62,6 +62,8 @@ pub struct Configuration {
     /// The bundle policy (see [`crate::BundlePolicy`]: with data only, every policy gives one
     /// bundled transport).
     pub bundle_policy: crate::BundlePolicy,
+    /// Offer SCTP message interleaving (see [`crate::RtcConfig::message_interleaving`]).
+    pub message_interleaving: bool,
     /// The DTLS certificate (`None`: a fresh ECDSA P-256 certificate).
     pub certificate: Option<Arc<Certificate>>,
     /// The local addresses to gather host candidates on; `None` enumerates the machine's
@@ -133,6 +135,7 @@ async fn core(config: &Configuration) -> Result<(Rtc, Vec<stream::TurnStream>), 
     }
     rtc_config.relay_only = config.ice_transport_policy == IceTransportPolicy::Relay;
     rtc_config.bundle_policy = config.bundle_policy;
+    rtc_config.message_interleaving = config.message_interleaving;
     Ok((Rtc::new(rtc_config)?, streams))
 }
 

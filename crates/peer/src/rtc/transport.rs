@@ -80,6 +80,7 @@ impl Rtc {
             max_message_size: self.config.max_message_size,
             // RFC 9653: skip CRC32c over DTLS when the peer accepts it (negotiated in INIT).
             zero_checksum: true,
+            message_interleaving: self.config.message_interleaving,
             ..SctpConfig::default()
         };
         let mut assoc = Association::new(config, now);
