@@ -17,7 +17,7 @@
  *
  * Usage: usrsctp_peer --role client|server --local PORT --remote PORT --plan NAME
  *                     --close shutdown|abort|peer-shutdown|peer-abort [--idata]
- *                     [--timeout SECS] [--drop PERMILLE --seed N]
+ *                     [--timeout SECS] [--drop PERMILLE --seed N] [--start-at UNIX_MS]
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -561,6 +561,7 @@ static void configure(struct socket *s, int idata) {
 int main(int argc, char **argv) {
 	const char *role = NULL, *plan_name = NULL, *close_mode = NULL;
 	int lport = 0, rport = 0, idata = 0, timeout = 60;
+	long long start_at_ms = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!strcmp(a, "--idata")) {
@@ -579,6 +580,7 @@ int main(int argc, char **argv) {
 		else if (!strcmp(a, "--close")) close_mode = v;
 		else if (!strcmp(a, "--timeout")) timeout = atoi(v);
 		else if (!strcmp(a, "--drop")) drop_permille = (unsigned)atoi(v);
+		else if (!strcmp(a, "--start-at")) start_at_ms = atoll(v);
 		else if (!strcmp(a, "--seed")) drop_state = strtoull(v, NULL, 10) * 0x9e3779b97f4a7c15ULL | 1;
 		else {
 			fprintf(stderr, "unknown argument %s\n", a);
@@ -647,6 +649,12 @@ int main(int argc, char **argv) {
 		return 2;
 	}
 	if (client) {
+		/* --start-at (Unix ms): both sides bound, then INITs cross (simultaneous open). */
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		long long wait_ms = start_at_ms - ((long long)rt.tv_sec * 1000 + rt.tv_nsec / 1000000);
+		if (start_at_ms > 0 && wait_ms > 0)
+			usleep((useconds_t)(wait_ms * 1000));
 		if (usrsctp_connect(s, (struct sockaddr *)&sconn, sizeof sconn) < 0) {
 			perror("usrsctp_connect");
 			return 1;

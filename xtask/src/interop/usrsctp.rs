@@ -32,6 +32,13 @@ pub(super) const CASES: &[Case] = &[
         script: usrsctp_case!("server smoke strata shutdown"),
     },
     Case {
+        name: "sctp-vs-usrsctp-simultaneous-open",
+        about: "both sides connect as Firefox does with usrsctp, INITs crossing (each in COOKIE-WAIT when the other's INIT arrives), then the smoke exchange",
+        smoke: false,
+        disabled: None,
+        script: usrsctp_case!("simultaneous smoke strata shutdown"),
+    },
+    Case {
         name: "sctp-vs-usrsctp-client-data",
         about: "usrsctp client, our server: 200x1 KiB, 40x16 KiB, 6x256 KiB ordered and 220 unordered messages each way, byte-checked; usrsctp's SHUTDOWN",
         smoke: false,

@@ -16,14 +16,16 @@
 //! ```text
 //! usrsctp_peer --role client|server --local PORT --remote PORT --plan NAME
 //!     --close shutdown|abort|peer-shutdown|peer-abort [--drop PERMILLE] [--seed N]
-//!     [--expect-forward-tsn] [--idata] [--trace] [--drain-every N] [--timeout SECS]
+//!     [--expect-forward-tsn] [--idata] [--trace] [--drain-every N] [--start-at UNIX_MS]
+//!     [--timeout SECS]
 //! ```
 //! `--drop` discards that share of packets in both directions once the association is
 //! established (a seeded impaired link). `--idata` asks for I-DATA (RFC 8260) and requires
 //! I-DATA chunks both ways; strata-sctp cannot negotiate it yet, so the flag only sets the
 //! expectation. `--trace` logs every packet's chunks. `--drain-every N` sends what the
 //! association queued only after every N received packets (default 1): with a batch, the
-//! peer sees one SACK per batch instead of one per two packets.
+//! peer sees one SACK per batch instead of one per two packets. `--start-at` delays the
+//! client's INIT to a wall-clock instant so that both sides' INITs cross.
 
 use std::net::UdpSocket;
 use std::time::{Duration, Instant};
@@ -56,6 +58,7 @@ struct Args {
     idata: bool,
     trace: bool,
     drain_every: usize,
+    start_at_ms: u64,
     timeout: Duration,
 }
 
@@ -64,6 +67,7 @@ fn parse_args() -> Result<Args, String> {
     let (mut role, mut local, mut remote, mut plan, mut close) = (None, 0, 0, None, None);
     let (mut drop_permille, mut seed, mut expect_forward_tsn, mut idata) = (0, 1, false, false);
     let (mut timeout, mut trace, mut drain_every) = (60, false, 1);
+    let mut start_at_ms = 0;
     while let Some(a) = it.next() {
         match a.as_str() {
             "--expect-forward-tsn" => expect_forward_tsn = true,
@@ -89,6 +93,7 @@ fn parse_args() -> Result<Args, String> {
                     "--drop" => drop_permille = num(&v)? as u32,
                     "--seed" => seed = num(&v)?,
                     "--timeout" => timeout = num(&v)?,
+                    "--start-at" => start_at_ms = num(&v)?,
                     "--drain-every" => drain_every = num(&v)?.max(1) as usize,
                     _ => return Err(format!("unknown argument {a}")),
                 }
@@ -97,7 +102,8 @@ fn parse_args() -> Result<Args, String> {
     }
     let usage = "usage: usrsctp_peer --role client|server --local PORT --remote PORT --plan \
                  data|smoke|pr|reset|close|idata --close shutdown|abort|peer-shutdown|peer-abort \
-                 [--drop PERMILLE] [--seed N] [--expect-forward-tsn] [--idata] [--trace] [--drain-every N] [--timeout SECS]";
+                 [--drop PERMILLE] [--seed N] [--expect-forward-tsn] [--idata] [--trace] \
+                 [--drain-every N] [--start-at UNIX_MS] [--timeout SECS]";
     let (Some(role), Some(plan), Some(close)) = (role, plan, close) else {
         return Err(usage.into());
     };
@@ -116,6 +122,7 @@ fn parse_args() -> Result<Args, String> {
         idata,
         trace,
         drain_every,
+        start_at_ms,
         timeout: Duration::from_secs(timeout),
     })
 }
@@ -252,6 +259,12 @@ fn run(args: &Args) -> Result<(), String> {
     };
     let mut a = Association::new(config, start);
     if args.client {
+        // --start-at (Unix ms): both sides are bound by then, so the INITs cross.
+        let at = std::time::UNIX_EPOCH + Duration::from_millis(args.start_at_ms);
+        if let Ok(wait) = at.duration_since(std::time::SystemTime::now()) {
+            std::thread::sleep(wait);
+        }
+        let start = Instant::now();
         a.connect(start).map_err(|e| format!("connect: {e}"))?;
     }
     if args.idata {
