@@ -93,7 +93,7 @@ pub(super) const CASES: &[Case] = &[
         name: "sctp-vs-usrsctp-idata",
         about: "I-DATA (RFC 8260): usrsctp with SCTP_INTERLEAVING_SUPPORTED and fragment interleave 2, 256 KiB messages on two streams interleaved with small ones; I-DATA chunks both ways",
         smoke: false,
-        disabled: Some("strata-sctp I-DATA not merged yet"),
+        disabled: None,
         script: usrsctp_case!("client idata strata shutdown --idata -- --idata"),
     },
 ];

@@ -21,9 +21,9 @@
 //! ```
 //! `--drop` discards that share of packets in both directions once the association is
 //! established (a seeded impaired link). `--idata` asks for I-DATA (RFC 8260) and requires
-//! I-DATA chunks both ways; strata-sctp cannot negotiate it yet, so the flag only sets the
-//! expectation. `--trace` logs every packet's chunks. `--drain-every N` sends what the
-//! association queued only after every N received packets (default 1): with a batch, the
+//! I-DATA chunks both ways (`Config::message_interleaving`). `--trace` logs every
+//! packet's chunks. `--drain-every N` sends what the association queued only after every
+//! N received packets (default 1): with a batch, the
 //! peer sees one SACK per batch instead of one per two packets. `--start-at` delays the
 //! client's INIT to a wall-clock instant so that both sides' INITs cross.
 
@@ -255,6 +255,7 @@ fn run(args: &Args) -> Result<(), String> {
         // Faster loss recovery on a loopback link, as on the usrsctp side.
         rto_min: Duration::from_millis(100),
         rto_initial: Duration::from_millis(500),
+        message_interleaving: args.idata,
         ..Config::default()
     };
     let mut a = Association::new(config, start);
@@ -266,11 +267,6 @@ fn run(args: &Args) -> Result<(), String> {
         }
         let start = Instant::now();
         a.connect(start).map_err(|e| format!("connect: {e}"))?;
-    }
-    if args.idata {
-        // When strata-sctp gets I-DATA (RFC 8260), set its Config switch from `args.idata`
-        // where `config` is built above, and enable the `sctp-vs-usrsctp-idata` case.
-        log("--idata: strata-sctp has no I-DATA yet; expecting I-DATA chunks all the same");
     }
     let mut rx = Receiver::new(args.plan);
     let mut tx = Sender {
