@@ -145,27 +145,7 @@ impl Rtc {
                     agent.resolve_remote_hostname(&name, address);
                 }
             }
-            // SCTP -> DTLS.
-            if let (Some(data), Some(dtls)) = (&mut self.data, &mut self.dtls) {
-                if self.scratch.is_empty() {
-                    // No packet buffer while quiet (release_if_quiet returns it): the first packet comes
-                    // owned (control chunks already are), then a burst gets the buffer.
-                    if let Some(p) = data.poll_transmit() {
-                        moved = true;
-                        if dtls.send(&p).is_ok() {
-                            self.scratch = vec![0; data.association().config().mtu];
-                        }
-                    }
-                }
-                while !self.scratch.is_empty()
-                    && let Some(n) = data.poll_transmit_into(&mut self.scratch)
-                {
-                    moved = true;
-                    if dtls.send(&self.scratch[..n]).is_err() {
-                        break;
-                    }
-                }
-            }
+            moved |= self.sctp_to_dtls();
             // DTLS -> ICE.
             if let (Some(dtls), Some(agent)) = (&mut self.dtls, &mut self.agent) {
                 while let Some(d) = dtls.poll_transmit() {
@@ -192,6 +172,11 @@ impl Rtc {
                             // A bad SCTP packet is dropped by the association; an Err means
                             // it is dead, which its events report.
                             let _ = d.handle_packet(now, &bytes);
+                            // A batch gets one SACK at its end, but one reporting a gap goes
+                            // now: the sender counts miss indications per SACK.
+                            if d.association().sack_urgent() {
+                                self.sctp_to_dtls();
+                            }
                         }
                     }
                     DtlsEvent::CloseNotify => {
@@ -213,6 +198,33 @@ impl Rtc {
                 break;
             }
         }
+    }
+
+    /// Seals what SCTP has to send into DTLS records; whether there was anything.
+    fn sctp_to_dtls(&mut self) -> bool {
+        let (Some(data), Some(dtls)) = (&mut self.data, &mut self.dtls) else {
+            return false;
+        };
+        let mut moved = false;
+        if self.scratch.is_empty() {
+            // No packet buffer while quiet (release_if_quiet returns it): the first packet comes
+            // owned (control chunks already are), then a burst gets the buffer.
+            if let Some(p) = data.poll_transmit() {
+                moved = true;
+                if dtls.send(&p).is_ok() {
+                    self.scratch = vec![0; data.association().config().mtu];
+                }
+            }
+        }
+        while !self.scratch.is_empty()
+            && let Some(n) = data.poll_transmit_into(&mut self.scratch)
+        {
+            moved = true;
+            if dtls.send(&self.scratch[..n]).is_err() {
+                break;
+            }
+        }
+        moved
     }
 
     pub(super) fn on_ice_event(&mut self, now: Instant, e: IceEvent) {

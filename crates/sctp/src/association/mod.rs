@@ -270,6 +270,16 @@ impl Association {
         self.rtt.srtt()
     }
 
+    /// Whether the next [`Association::poll_transmit`] carries a SACK that reports a gap,
+    /// duplicates or answers the I bit (RFC 9260 sections 6.2 and 6.7). A caller that feeds
+    /// packets in batches and drains once per batch (one SACK per batch) should drain
+    /// right away when this is true: the peer's fast retransmit counts one miss indication
+    /// per SACK, so one SACK for a batch would slow its loss recovery.
+    #[inline]
+    pub fn sack_urgent(&self) -> bool {
+        self.receiver.sack_urgent()
+    }
+
     /// User data held by the receiver (reassembly, ordering and undelivered events).
     #[inline]
     pub fn receive_buffered(&self) -> usize {

@@ -601,10 +601,7 @@ impl Receiver {
     /// again).
     pub(super) fn recycle(&mut self, mut buf: Vec<u8>) {
         let cap = buf.capacity();
-        if cap == 0
-            || self.pool.len() >= Self::POOL_BUFFERS
-            || self.pooled + cap > self.capacity
-        {
+        if cap == 0 || self.pool.len() >= Self::POOL_BUFFERS || self.pooled + cap > self.capacity {
             return;
         }
         buf.clear();
@@ -640,6 +637,12 @@ impl Receiver {
         } else if timers.get(Timer::DelayedAck).is_none() {
             timers.set(Timer::DelayedAck, now + config.sack_delay);
         }
+    }
+
+    /// A SACK is due for a gap, a duplicate or the I bit (RFC 9260 sections 6.2, 6.7), not
+    /// only for the every-second-packet rule.
+    pub(super) fn sack_urgent(&self) -> bool {
+        self.sack_now && (self.immediate || !self.ranges.is_empty() || !self.dups.is_empty())
     }
 
     /// The delayed SACK timer fired.
