@@ -1,4 +1,4 @@
-//! Project automation: `cargo xtask ci | fuzz | bench | interop`.
+//! Project automation: `cargo xtask ci | long | fuzz | bench | interop`.
 //!
 //! Kept dependency-free so it builds in seconds on a fresh machine.
 
@@ -12,7 +12,10 @@ mod interop;
 const USAGE: &str = "usage: cargo xtask <command>
 
 commands:
-  ci                         fmt --check, clippy -D warnings, tests, docs -D warnings, cargo-deny
+  ci                         fmt --check, clippy -D warnings, tests, the long suites, docs
+                             -D warnings, cargo-deny
+  long                       the long test suites (#[ignore]d in `cargo test`), in release:
+                             64 MiB SCTP transfers at 0/1/5/20 % loss, DATA and I-DATA
   fuzz [TARGET] [--seconds N] run one fuzz target (or all) for N seconds each (default 60)
   bench [--callgrind]        criterion benches against the competing crates (bench/),
                              optionally also instruction counts under valgrind
@@ -26,6 +29,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("long") => long(),
         Some("fuzz") => fuzz(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("interop") => interop::main(&args[1..]),
@@ -107,6 +111,7 @@ fn ci() -> Result {
         "test",
         cargo().args(["test", "--workspace", "--all-features"]),
     )?;
+    long()?;
     run(
         "doc",
         cargo()
@@ -127,6 +132,22 @@ fn ci() -> Result {
     )?;
     eprintln!("xtask: ci passed");
     Ok(())
+}
+
+/// The tests too long for `cargo test` (marked `#[ignore]`), built in release.
+fn long() -> Result {
+    run(
+        "long tests",
+        cargo().args([
+            "test",
+            "--release",
+            "-p",
+            "strata-sctp",
+            "--lib",
+            "--",
+            "--ignored",
+        ]),
+    )
 }
 
 /// Whether the active toolchain is a nightly (cargo-fuzz needs `-Z` flags).
