@@ -257,25 +257,15 @@ impl<'b> PacketBuilder<'b> {
         user_data_len: usize,
     ) -> Result<&mut [u8], EmitError> {
         const HEADER: usize = CHUNK_HEADER_LEN + crate::chunk::IData::FIXED_LEN;
-        let len = HEADER + user_data_len;
-        let len16 = u16::try_from(len).map_err(|_| EmitError::TooLong)?;
-        let n = pad4(len);
-        let at = self.len;
-        let b = room(&mut self.buf[at..], n)?;
-        let (h, rest) = b.split_at_mut(HEADER);
+        let (h, user_data) = self.push_with_user_data(HEADER, user_data_len)?;
         h[0] = crate::chunk::ChunkType::I_DATA.0;
         h[1] = data.flags();
-        put_u16(h, 2, len16);
         put_u32(h, 4, data.tsn);
         put_u16(h, 8, data.stream_id);
         put_u16(h, 10, 0);
         put_u32(h, 12, data.mid);
         put_u32(h, 16, data.ppid_or_fsn);
-        if n > len {
-            rest[user_data_len..].fill(0);
-        }
-        self.len += n;
-        Ok(&mut rest[..user_data_len])
+        Ok(user_data)
     }
 
     /// Appends a DATA chunk header and returns the buffer for its user data, so a caller
@@ -287,25 +277,37 @@ impl<'b> PacketBuilder<'b> {
         user_data_len: usize,
     ) -> Result<&mut [u8], EmitError> {
         const HEADER: usize = CHUNK_HEADER_LEN + crate::chunk::Data::FIXED_LEN;
-        let len = HEADER + user_data_len;
-        let len16 = u16::try_from(len).map_err(|_| EmitError::TooLong)?;
-        let n = pad4(len);
-        let at = self.len;
-        let b = room(&mut self.buf[at..], n)?;
         // The 16 header bytes written directly (the hot path of every DATA packet).
-        let (h, rest) = b.split_at_mut(HEADER);
+        let (h, user_data) = self.push_with_user_data(HEADER, user_data_len)?;
         h[0] = crate::chunk::ChunkType::DATA.0;
         h[1] = data.flags();
-        put_u16(h, 2, len16);
         put_u32(h, 4, data.tsn);
         put_u16(h, 8, data.stream_id);
         put_u16(h, 10, data.ssn);
         put_u32(h, 12, data.ppid.0);
+        Ok(user_data)
+    }
+
+    /// Reserves a chunk of `header` bytes (its length field written, the rest for the
+    /// caller) and `user_data_len` bytes of user data, padding zeroed; returns the two.
+    #[inline(always)]
+    fn push_with_user_data(
+        &mut self,
+        header: usize,
+        user_data_len: usize,
+    ) -> Result<(&mut [u8], &mut [u8]), EmitError> {
+        let len = header + user_data_len;
+        let len16 = u16::try_from(len).map_err(|_| EmitError::TooLong)?;
+        let n = pad4(len);
+        let at = self.len;
+        let b = room(&mut self.buf[at..], n)?;
+        let (h, rest) = b.split_at_mut(header);
+        put_u16(h, 2, len16);
         if n > len {
             rest[user_data_len..].fill(0);
         }
         self.len += n;
-        Ok(&mut rest[..user_data_len])
+        Ok((h, &mut rest[..user_data_len]))
     }
 
     /// Leaves the checksum field zero (RFC 9653, when the peer accepts it) and returns

@@ -479,19 +479,14 @@ impl Receiver {
         }
     }
 
-    /// Handles a FORWARD TSN chunk (RFC 3758 section 3.6): moves the cumulative TSN,
-    /// drops reassembly state for the skipped TSNs, and advances the listed ordered
-    /// streams past the skipped SSNs, delivering messages that were waiting for them.
-    pub(super) fn on_forward_tsn(
-        &mut self,
-        fwd: &ForwardTsn<'_>,
-        inbound_streams: u16,
-        events: &mut VecDeque<Event>,
-    ) {
-        let new = self.unwrap_tsn(fwd.new_cumulative_tsn);
+    /// Moves the cumulative TSN to a FORWARD TSN's or I-FORWARD-TSN's new one (and over
+    /// the received range it reaches) and asks for a SACK. The new cumulative TSN, or
+    /// `None` if it is not ahead of ours.
+    fn skip_to(&mut self, new_cumulative_tsn: u32) -> Option<u64> {
+        let new = self.unwrap_tsn(new_cumulative_tsn);
         self.sack_now = true;
         if new <= self.cum {
-            return;
+            return None;
         }
         self.cum = new;
         let below = self.ranges.partition_point(|r| r.1 <= new);
@@ -502,6 +497,21 @@ impl Receiver {
             self.cum = first.1;
             self.ranges.remove(0);
         }
+        Some(new)
+    }
+
+    /// Handles a FORWARD TSN chunk (RFC 3758 section 3.6): moves the cumulative TSN,
+    /// drops reassembly state for the skipped TSNs, and advances the listed ordered
+    /// streams past the skipped SSNs, delivering messages that were waiting for them.
+    pub(super) fn on_forward_tsn(
+        &mut self,
+        fwd: &ForwardTsn<'_>,
+        inbound_streams: u16,
+        events: &mut VecDeque<Event>,
+    ) {
+        let Some(new) = self.skip_to(fwd.new_cumulative_tsn) else {
+            return;
+        };
         let rest = self.fragments.split_off(&(new + 1));
         for f in std::mem::replace(&mut self.fragments, rest).into_values() {
             self.used -= f.data.len();

@@ -826,24 +826,35 @@ fn write_data(
         user_data: &[],
     };
     match builder.push_data_header(&header, c.len) {
-        Ok(room) => {
-            match s.message(c.seq) {
-                Some(OutMessage {
-                    shared: Some(data),
-                    offset,
-                    ..
-                }) => {
-                    let at = (c.offset - offset) as usize;
-                    match data.get(at..at + room.len()) {
-                        Some(src) => room.copy_from_slice(src),
-                        None => return false,
-                    }
+        Ok(room) => copy_payload(s, c, room),
+        Err(_) => false,
+    }
+}
+
+/// Copies chunk `c`'s user data into `room`: from the message's own buffer when it was
+/// given as one (`send_bytes`), else from the stream's byte ring. False if the chunk
+/// lies outside its buffer (cannot happen for chunks cut from their message).
+#[inline]
+fn copy_payload(s: &OutStream, c: &OutChunk, room: &mut [u8]) -> bool {
+    match s.message(c.seq) {
+        Some(OutMessage {
+            shared: Some(data),
+            offset,
+            ..
+        }) => {
+            let at = (c.offset - offset) as usize;
+            match data.get(at..at + room.len()) {
+                Some(src) => {
+                    room.copy_from_slice(src);
+                    true
                 }
-                _ => copy_out(&s.bytes, (c.offset - s.bytes_base) as usize, room),
+                None => false,
             }
+        }
+        _ => {
+            copy_out(&s.bytes, (c.offset - s.bytes_base) as usize, room);
             true
         }
-        Err(_) => false,
     }
 }
 

@@ -366,19 +366,8 @@ impl Receiver {
         inbound_streams: u16,
         events: &mut VecDeque<Event>,
     ) {
-        let new = self.unwrap_tsn(fwd.new_cumulative_tsn);
-        self.sack_now = true;
-        if new <= self.cum {
+        if self.skip_to(fwd.new_cumulative_tsn).is_none() {
             return;
-        }
-        self.cum = new;
-        let below = self.ranges.partition_point(|r| r.1 <= new);
-        self.ranges.drain(..below);
-        if let Some(first) = self.ranges.first_mut()
-            && first.0 <= new + 1
-        {
-            self.cum = first.1;
-            self.ranges.remove(0);
         }
         for entry in fwd.streams.iter() {
             if entry.stream_id >= inbound_streams {

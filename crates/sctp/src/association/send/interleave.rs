@@ -23,7 +23,7 @@
 //! Left out: the other schedulers of RFC 8260 section 3 (first come first served, round
 //! robin, priority; the weighted fair queueing of RFC 8831 is the one WebRTC asks for).
 
-use super::{COMMON_HEADER_LEN, ChunkState, OutChunk, OutMessage, OutStream, Sender, copy_out};
+use super::{COMMON_HEADER_LEN, ChunkState, OutChunk, OutMessage, OutStream, Sender, copy_payload};
 use crate::PacketBuilder;
 use crate::association::timers::{Timer, Timers};
 use crate::chunk::{Data, IData, IForwardTsn, IForwardTsnStream};
@@ -391,32 +391,5 @@ pub(super) fn write_idata(
     match builder.push_idata_header(&header, c.len) {
         Ok(room) => copy_payload(s, c, room),
         Err(_) => false,
-    }
-}
-
-/// Copies chunk `c`'s user data into `room`: from the message's own buffer when it was
-/// given as one (`send_bytes`), else from the stream's byte ring. False if the chunk
-/// lies outside its buffer (cannot happen for chunks cut from their message).
-#[inline]
-fn copy_payload(s: &OutStream, c: &OutChunk, room: &mut [u8]) -> bool {
-    match s.message(c.seq) {
-        Some(OutMessage {
-            shared: Some(data),
-            offset,
-            ..
-        }) => {
-            let at = (c.offset - offset) as usize;
-            match data.get(at..at + room.len()) {
-                Some(src) => {
-                    room.copy_from_slice(src);
-                    true
-                }
-                None => false,
-            }
-        }
-        _ => {
-            copy_out(&s.bytes, (c.offset - s.bytes_base) as usize, room);
-            true
-        }
     }
 }
