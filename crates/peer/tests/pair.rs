@@ -165,6 +165,20 @@ impl Net {
         self.now - start
     }
 
+    /// A connected pair with one open channel from `a` and nothing in flight.
+    fn with_open_channel(seed: u64, label: &str) -> (Net, ChannelId) {
+        let mut net = Net::new(seed, 0);
+        let ch = net
+            .a
+            .create_data_channel(net.now, label, DataChannelInit::default())
+            .unwrap();
+        net.negotiate();
+        net.open(ch);
+        net.run_until(Duration::from_secs(5), |n| n.in_flight.is_empty());
+        net.collect();
+        (net, ch)
+    }
+
     fn open(&mut self, channel: ChannelId) -> Duration {
         self.run_until(Duration::from_secs(30), |n| {
             n.a_events.contains(&Event::ChannelOpen(channel))
@@ -579,16 +593,8 @@ fn get_stats_reports_the_w3c_entries() {
 #[test]
 fn a_batch_of_datagrams_gets_one_sack() {
     let sacks = |batched: bool| {
-        let mut net = Net::new(3, 0);
-        let ch = net
-            .a
-            .create_data_channel(net.now, "batch", DataChannelInit::default())
-            .unwrap();
-        net.negotiate();
-        net.open(ch);
-        // Let everything settle (delayed SACKs, DCEP).
-        net.run_until(Duration::from_secs(5), |n| n.in_flight.is_empty());
-        net.collect();
+        // Settled: delayed SACKs and DCEP done.
+        let (mut net, ch) = Net::with_open_channel(3, "batch");
         for i in 0..16u8 {
             net.a.send(net.now, ch, &[i; 1000], true).unwrap();
         }
@@ -634,15 +640,7 @@ fn a_batch_of_datagrams_gets_one_sack() {
 /// 6.7: report gaps at once), so the sender's fast retransmit sees its miss indications.
 #[test]
 fn a_batch_with_a_gap_is_acknowledged_packet_by_packet() {
-    let mut net = Net::new(5, 0);
-    let ch = net
-        .a
-        .create_data_channel(net.now, "gap", DataChannelInit::default())
-        .unwrap();
-    net.negotiate();
-    net.open(ch);
-    net.run_until(Duration::from_secs(5), |n| n.in_flight.is_empty());
-    net.collect();
+    let (mut net, ch) = Net::with_open_channel(5, "gap");
     for i in 0..16u8 {
         net.a.send(net.now, ch, &[i; 1000], true).unwrap();
     }
@@ -708,14 +706,7 @@ fn every_bundle_policy_gives_one_bundled_data_section() {
 fn a_reader_that_stops_closes_the_window() {
     const MESSAGE: usize = 64 << 10;
     const TOTAL: usize = 128; // messages: 8 MiB
-    let mut net = Net::new(11, 0);
-    let ch = net
-        .a
-        .create_data_channel(net.now, "slow", DataChannelInit::default())
-        .unwrap();
-    net.negotiate();
-    net.open(ch);
-    net.run_until(Duration::from_secs(5), |n| n.in_flight.is_empty());
+    let (mut net, ch) = Net::with_open_channel(11, "slow");
     let message = |i: usize| -> Vec<u8> {
         (0..MESSAGE)
             .map(|k| (k as u64 * 31 + i as u64 * 7) as u8)
