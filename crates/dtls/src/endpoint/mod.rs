@@ -136,6 +136,12 @@ struct Handshake {
     next_send_seq: u16,
 }
 
+/// Where a connected endpoint's application data goes: a callback, or events if `None`.
+type DataSink<'a> = Option<&'a mut dyn FnMut(&[u8])>;
+
+/// Records up to this size are decrypted in a stack buffer (a datagram's worth).
+const STACK_RECORD: usize = 2048;
+
 /// One DTLS connection.
 pub struct Endpoint {
     role: Role,
@@ -308,19 +314,49 @@ impl Endpoint {
 
     /// Feed one datagram.
     pub fn handle_packet(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+        self.handle_packet_inner(now, datagram, None)
+    }
+
+    /// [`Endpoint::handle_packet`] that hands the application data of a connected endpoint
+    /// to `on_data` as it is decrypted, borrowed, instead of queueing an owned
+    /// [`Event::ApplicationData`] for each record: no allocation or copy per record on the
+    /// data path. Everything else (handshake, alerts, data before the connection is
+    /// verified, which is kept and delivered as events) works as with `handle_packet`.
+    pub fn handle_packet_with(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+        mut on_data: impl FnMut(&[u8]),
+    ) -> Result<(), Error> {
+        self.handle_packet_inner(now, datagram, Some(&mut on_data))
+    }
+
+    fn handle_packet_inner(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+        sink: DataSink<'_>,
+    ) -> Result<(), Error> {
         if self.state == State::Closed {
             return Err(Error::Closed);
         }
-        let result = self.handle_records(now, datagram);
+        let result = self.handle_records(now, datagram, sink);
         if let Err(e) = &result {
             self.fail(e);
         }
         result
     }
 
-    fn handle_records(&mut self, now: Instant, datagram: &[u8]) -> Result<(), Error> {
+    fn handle_records(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
+        mut sink: DataSink<'_>,
+    ) -> Result<(), Error> {
         let had_read_keys = self.records.has_read_keys();
-        let mut scratch = Vec::new();
+        // Records are decrypted in place in a copy: on the stack up to a datagram's size.
+        let mut stack = [0u8; STACK_RECORD];
+        let mut heap = Vec::new();
         for record in Records::new(datagram) {
             let Ok(record) = record else {
                 self.stats.malformed_records += 1;
@@ -342,15 +378,21 @@ impl Endpoint {
                 }
                 continue;
             }
-            scratch.clear();
-            scratch.extend_from_slice(record.fragment);
+            let fragment: &mut [u8] = if let Some(b) = stack.get_mut(..record.fragment.len()) {
+                b.copy_from_slice(record.fragment);
+                b
+            } else {
+                heap.clear();
+                heap.extend_from_slice(record.fragment);
+                &mut heap
+            };
             let header = (
                 record.content_type,
                 record.version,
                 record.epoch,
                 record.sequence_number,
             );
-            self.handle_record(now, header, &mut scratch)?;
+            self.handle_record(now, header, fragment, &mut sink)?;
             if self.state == State::Closed {
                 return Ok(());
             }
@@ -363,7 +405,7 @@ impl Endpoint {
                     1,
                     pending.sequence_number,
                 );
-                self.handle_record(now, header, &mut pending.fragment)?;
+                self.handle_record(now, header, &mut pending.fragment, &mut sink)?;
                 if self.state == State::Closed {
                     break;
                 }
@@ -379,6 +421,7 @@ impl Endpoint {
         now: Instant,
         (content_type, version, epoch, seq): (ContentType, ProtocolVersion, u16, u64),
         fragment: &mut [u8],
+        sink: &mut DataSink<'_>,
     ) -> Result<(), Error> {
         let Some(plain) = self
             .records
@@ -402,8 +445,12 @@ impl Endpoint {
             ContentType::ALERT => self.handle_alert(plain)?,
             ContentType::APPLICATION_DATA if epoch == 1 => {
                 if self.state == State::Connected {
-                    self.events
-                        .push_back(Event::ApplicationData(plain.to_vec()));
+                    match sink.as_mut() {
+                        Some(f) => f(plain),
+                        None => self
+                            .events
+                            .push_back(Event::ApplicationData(plain.to_vec())),
+                    }
                 } else if self.early_data.len() < MAX_EARLY_RECORDS
                     && self.early_data_bytes + plain.len() <= MAX_EARLY_BYTES
                 {

@@ -201,7 +201,7 @@ impl Rtc {
     }
 
     /// Seals what SCTP has to send into DTLS records; whether there was anything.
-    fn sctp_to_dtls(&mut self) -> bool {
+    pub(super) fn sctp_to_dtls(&mut self) -> bool {
         let (Some(data), Some(dtls)) = (&mut self.data, &mut self.dtls) else {
             return false;
         };

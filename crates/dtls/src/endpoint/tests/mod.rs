@@ -579,3 +579,41 @@ fn lost_last_flight_is_sent_again_when_the_client_repeats_its_flight() {
 
 mod late_fingerprint;
 mod reordering;
+
+/// `handle_packet_with` hands each record's application data to the callback, borrowed,
+/// and queues no event for it; other records (the handshake) still produce events.
+#[test]
+fn application_data_goes_to_the_callback() {
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 5);
+    assert!(pair.run_until_connected(1000));
+    pair.run_quiet();
+    pair.client_events.clear();
+    let sent: Vec<Vec<u8>> = (0..5u8)
+        .map(|i| vec![i; 100 + 300 * usize::from(i)])
+        .collect();
+    let mut datagrams = Vec::new();
+    for m in &sent {
+        pair.client.send(m).unwrap();
+        datagrams.extend(std::iter::from_fn(|| pair.client.poll_transmit()));
+    }
+    // Two records in one datagram as well.
+    pair.client.send(b"a").unwrap();
+    pair.client.send(b"b").unwrap();
+    let (x, y) = (
+        pair.client.poll_transmit().unwrap(),
+        pair.client.poll_transmit().unwrap(),
+    );
+    datagrams.push([x, y].concat());
+    let now = pair.now;
+    let mut got = Vec::new();
+    for d in &datagrams {
+        pair.server
+            .handle_packet_with(now, d, |plain| got.push(plain.to_vec()))
+            .unwrap();
+    }
+    let mut want = sent;
+    want.extend([b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(got, want);
+    assert!(pair.server.poll_event().is_none());
+}
