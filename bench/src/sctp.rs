@@ -23,7 +23,9 @@
 //! would panic the bench.
 //!
 //! How each stack is driven (the cheapest correct way its API offers):
-//! - strata: `Association::send_bytes` of a shared `Bytes` (the check: `send` from a slice),
+//! - strata: `Association::send_bytes` of a shared `Bytes` (the check, and messages under
+//!   1 KiB, which are copied either way: `send` from a slice); over DTLS, records are
+//!   decrypted into the association with `Endpoint::handle_packet_with`;
 //!   `poll_transmit_into` a reused buffer, into the other end's
 //!   `handle_packet`, `poll_event` yields each message as an owned `Vec`, whose buffer
 //!   goes back with `recycle` once read.
@@ -245,8 +247,12 @@ impl StrataPair {
             Some((da, db)) => {
                 let (tx, rx) = if a_to_b { (da, db) } else { (db, da) };
                 tx.send(packet).expect("DTLS send");
+                // Decrypted straight into the association, as strata-peer does.
                 while let Some(record) = tx.poll_transmit() {
-                    rx.handle_packet(now, &record).expect("DTLS record");
+                    rx.handle_packet_with(now, &record, |data| {
+                        to.handle_packet(now, data).expect("handles");
+                    })
+                    .expect("DTLS record");
                 }
                 while let Some(e) = rx.poll_event() {
                     if let strata_dtls::endpoint::Event::ApplicationData(data) = e {
@@ -280,7 +286,8 @@ impl Transfer for StrataPair {
         while self.m.read_bytes < self.m.target {
             while self.a.buffered_bytes() + self.m.msg.len() <= self.queued {
                 let now = self.now;
-                if self.m.numbered {
+                // Small messages are copied into the stream's queue either way: a slice.
+                if self.m.numbered || self.m.msg.len() < 1024 {
                     let msg = self.m.next();
                     self.a.send(now, 0, Ppid::BINARY, msg, true).expect("send");
                 } else {

@@ -367,6 +367,7 @@ impl Association {
     }
 
     /// The checks every send makes before its message is queued.
+    #[inline]
     fn check_send(&mut self, now: Instant, stream: u16, len: usize) -> Result<(), Error> {
         self.now = self.now.max(now);
         match self.state {

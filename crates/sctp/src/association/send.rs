@@ -834,7 +834,7 @@ fn write_data(
 /// Copies chunk `c`'s user data into `room`: from the message's own buffer when it was
 /// given as one (`send_bytes`), else from the stream's byte ring. False if the chunk
 /// lies outside its buffer (cannot happen for chunks cut from their message).
-#[inline]
+#[inline(always)]
 fn copy_payload(s: &OutStream, c: &OutChunk, room: &mut [u8]) -> bool {
     match s.message(c.seq) {
         Some(OutMessage {
