@@ -78,27 +78,113 @@ struct Partial {
     next_tsn: u64,
 }
 
+/// One ordered sequence of an incoming stream (its SSNs with DATA, its MIDs with I-DATA):
+/// the next number to deliver, unwrapped, and the complete messages waiting for an earlier
+/// one.
+#[derive(Debug)]
+struct InOrder {
+    next: u64,
+    waiting: BTreeMap<u64, (Ppid, Vec<u8>)>,
+}
+
+impl InOrder {
+    fn starting_at(next: u64) -> Self {
+        Self {
+            next,
+            waiting: BTreeMap::new(),
+        }
+    }
+
+    /// Message `u` is complete: delivered with those waiting behind it if it is next, kept
+    /// if it is ahead. False, and nothing kept, if `u` was delivered or is waiting already
+    /// (the peer reused the number).
+    fn offer(
+        &mut self,
+        u: u64,
+        stream: u16,
+        ppid: Ppid,
+        data: Vec<u8>,
+        events: &mut VecDeque<Event>,
+    ) -> bool {
+        if u < self.next || (u != self.next && self.waiting.contains_key(&u)) {
+            return false;
+        }
+        if u != self.next {
+            self.waiting.insert(u, (ppid, data));
+            return true;
+        }
+        deliver_ordered(stream, ppid, data, events);
+        self.next += 1;
+        self.release(stream, events);
+        true
+    }
+
+    /// The peer skipped up to message `u` (FORWARD TSN, I-FORWARD-TSN): what waits up to
+    /// it is delivered in order, then the sequence continues after it.
+    fn skip_through(&mut self, u: u64, stream: u16, events: &mut VecDeque<Event>) {
+        if u < self.next {
+            return;
+        }
+        let rest = self.waiting.split_off(&(u + 1));
+        for (_, (ppid, data)) in std::mem::replace(&mut self.waiting, rest) {
+            deliver_ordered(stream, ppid, data, events);
+        }
+        self.next = u + 1;
+        self.release(stream, events);
+    }
+
+    /// Delivers the waiting messages that follow `next` without a gap.
+    fn release(&mut self, stream: u16, events: &mut VecDeque<Event>) {
+        while let Some(e) = self.waiting.first_entry() {
+            if *e.key() != self.next {
+                break;
+            }
+            let (ppid, data) = e.remove();
+            deliver_ordered(stream, ppid, data, events);
+            self.next += 1;
+        }
+    }
+
+    /// Drops the waiting messages; returns their bytes and count.
+    fn clear(&mut self) -> (usize, usize) {
+        let waiting = std::mem::take(&mut self.waiting);
+        let count = waiting.len();
+        (waiting.into_values().map(|(_, d)| d.len()).sum(), count)
+    }
+}
+
+fn deliver_ordered(stream: u16, ppid: Ppid, data: Vec<u8>, events: &mut VecDeque<Event>) {
+    events.push_back(Event::Message {
+        stream,
+        ppid,
+        data,
+        ordered: true,
+    });
+}
+
+/// An incoming stream's SSN sequence.
 #[derive(Debug)]
 struct InStream {
-    /// Next SSN to deliver, unwrapped (starts at 0x1_0000 so unwrapping never underflows).
-    next_ssn: u32,
-    /// Complete ordered messages waiting for an earlier SSN.
-    waiting: BTreeMap<u32, (Ppid, Vec<u8>)>,
+    /// Unwrapped SSNs (from 0x1_0000, so unwrapping never underflows).
+    order: InOrder,
 }
+
+/// Where unwrapped SSNs start.
+const SSN_BASE: u64 = 0x1_0000;
 
 impl Default for InStream {
     fn default() -> Self {
         Self {
-            next_ssn: 0x1_0000,
-            waiting: BTreeMap::new(),
+            order: InOrder::starting_at(SSN_BASE),
         }
     }
 }
 
 impl InStream {
-    fn unwrap_ssn(&self, ssn: u16) -> u32 {
-        let diff = i64::from(ssn.wrapping_sub(self.next_ssn as u16) as i16);
-        (i64::from(self.next_ssn) + diff) as u32
+    fn unwrap_ssn(&self, ssn: u16) -> u64 {
+        let next = self.order.next;
+        let diff = i64::from(ssn.wrapping_sub(next as u16) as i16);
+        (next as i64 + diff) as u64
     }
 }
 
@@ -447,35 +533,11 @@ impl Receiver {
         }
         let s = &mut self.streams[index];
         let u = s.unwrap_ssn(ssn);
-        if u < s.next_ssn || (u != s.next_ssn && s.waiting.contains_key(&u)) {
+        let len = data.len();
+        if !s.order.offer(u, stream, ppid, data, events) {
             // An SSN already delivered or already waiting: the peer reused it.
-            self.used -= data.len();
+            self.used -= len;
             self.held -= 1;
-            return;
-        }
-        if u != s.next_ssn {
-            s.waiting.insert(u, (ppid, data));
-            return;
-        }
-        events.push_back(Event::Message {
-            stream,
-            ppid,
-            data,
-            ordered: true,
-        });
-        s.next_ssn += 1;
-        while let Some(entry) = s.waiting.first_entry() {
-            if *entry.key() != s.next_ssn {
-                break;
-            }
-            let (ppid, data) = entry.remove();
-            events.push_back(Event::Message {
-                stream,
-                ppid,
-                data,
-                ordered: true,
-            });
-            s.next_ssn += 1;
         }
     }
 
@@ -535,34 +597,7 @@ impl Receiver {
             }
             let s = &mut self.streams[index];
             let u = s.unwrap_ssn(entry.ssn);
-            if u < s.next_ssn {
-                continue;
-            }
-            // Complete messages up to the skipped SSN are delivered in order, then the
-            // stream continues after it.
-            let rest = s.waiting.split_off(&(u + 1));
-            for (_, (ppid, data)) in std::mem::replace(&mut s.waiting, rest) {
-                events.push_back(Event::Message {
-                    stream: entry.stream_id,
-                    ppid,
-                    data,
-                    ordered: true,
-                });
-            }
-            s.next_ssn = u + 1;
-            while let Some(e) = s.waiting.first_entry() {
-                if *e.key() != s.next_ssn {
-                    break;
-                }
-                let (ppid, data) = e.remove();
-                events.push_back(Event::Message {
-                    stream: entry.stream_id,
-                    ppid,
-                    data,
-                    ordered: true,
-                });
-                s.next_ssn += 1;
-            }
+            s.order.skip_through(u, entry.stream_id, events);
         }
     }
 
@@ -570,11 +605,10 @@ impl Receiver {
     /// 5.2.2), dropping messages still waiting on them.
     pub(super) fn reset_incoming(&mut self, streams: &[u16]) {
         let reset = |s: &mut InStream, used: &mut usize, held: &mut usize| {
-            for (_, (_, data)) in std::mem::take(&mut s.waiting) {
-                *used -= data.len();
-                *held -= 1;
-            }
-            s.next_ssn = 0x1_0000;
+            let (bytes, count) = s.order.clear();
+            *used -= bytes;
+            *held -= count;
+            s.order.next = SSN_BASE;
         };
         if streams.is_empty() {
             for s in &mut self.streams {

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{DataOutcome, MAX_HELD, MAX_RANGES, MAX_TSN_AHEAD, Receiver};
+use super::{DataOutcome, InOrder, MAX_HELD, MAX_RANGES, MAX_TSN_AHEAD, Receiver};
 use crate::association::Event;
 use crate::chunk::{IData, IForwardTsn, Ppid};
 
@@ -60,13 +60,14 @@ struct IMessage {
     max_fsn: u32,
 }
 
+/// Where unwrapped MIDs start.
+const MID_BASE: u64 = 1 << 32;
+
 /// One incoming stream's message sequence under I-DATA.
 #[derive(Debug)]
 struct IStream {
-    /// Next ordered MID to deliver, unwrapped (starts at 2^32 so it never underflows).
-    next_mid: u64,
-    /// Complete ordered messages waiting for an earlier MID.
-    waiting: BTreeMap<u64, (Ppid, Vec<u8>)>,
+    /// Ordered MIDs, unwrapped (from 2^32, so unwrapping never underflows).
+    order: InOrder,
     /// The largest unordered MID skipped by I-FORWARD-TSN: late fragments at or below it
     /// are dropped instead of starting a message that would never complete.
     unordered_floor: Option<u32>,
@@ -75,8 +76,7 @@ struct IStream {
 impl Default for IStream {
     fn default() -> Self {
         Self {
-            next_mid: 1 << 32,
-            waiting: BTreeMap::new(),
+            order: InOrder::starting_at(MID_BASE),
             unordered_floor: None,
         }
     }
@@ -84,8 +84,9 @@ impl Default for IStream {
 
 impl IStream {
     fn unwrap_mid(&self, mid: u32) -> u64 {
-        let diff = i64::from(mid.wrapping_sub(self.next_mid as u32) as i32);
-        (self.next_mid as i64 + diff) as u64
+        let next = self.order.next;
+        let diff = i64::from(mid.wrapping_sub(next as u32) as i32);
+        (next as i64 + diff) as u64
     }
 
     /// Forgets the unordered floor once MIDs are far past it, before serial arithmetic
@@ -105,7 +106,7 @@ impl IStream {
             self.unordered_floor
                 .is_some_and(|f| mid.wrapping_sub(f) as i32 <= 0)
         } else {
-            self.unwrap_mid(mid) < self.next_mid
+            self.unwrap_mid(mid) < self.order.next
         }
     }
 }
@@ -152,7 +153,7 @@ impl Receiver {
     /// Sets the next ordered MID expected on `stream` (tests of MID wrap-around).
     #[cfg(test)]
     pub(in crate::association) fn set_next_mid(&mut self, stream: u16, mid: u32) {
-        self.ireasm.stream_mut(stream).next_mid = (1 << 32) + u64::from(mid);
+        self.ireasm.stream_mut(stream).order.next = MID_BASE + u64::from(mid);
     }
 
     /// Messages being reassembled under I-DATA (for bound checks in tests).
@@ -335,23 +336,11 @@ impl Receiver {
         }
         let s = self.ireasm.stream_mut(stream);
         let u = s.unwrap_mid(mid);
-        if u < s.next_mid || (u != s.next_mid && s.waiting.contains_key(&u)) {
-            self.used -= data.len();
+        let len = data.len();
+        if !s.order.offer(u, stream, ppid, data, events) {
+            self.used -= len;
             self.held -= 1;
-            return;
         }
-        if u != s.next_mid {
-            s.waiting.insert(u, (ppid, data));
-            return;
-        }
-        events.push_back(Event::Message {
-            stream,
-            ppid,
-            data,
-            ordered: true,
-        });
-        s.next_mid += 1;
-        release_waiting(s, stream, events);
     }
 
     /// Handles an I-FORWARD-TSN chunk (RFC 8260 section 2.3.2): moves the cumulative
@@ -398,22 +387,7 @@ impl Receiver {
                 continue;
             }
             let u = s.unwrap_mid(entry.mid);
-            if u < s.next_mid {
-                continue;
-            }
-            // Complete messages up to the skipped MID are delivered in order, then the
-            // stream continues after it.
-            let rest = s.waiting.split_off(&(u + 1));
-            for (_, (ppid, data)) in std::mem::replace(&mut s.waiting, rest) {
-                events.push_back(Event::Message {
-                    stream,
-                    ppid,
-                    data,
-                    ordered: true,
-                });
-            }
-            s.next_mid = u + 1;
-            release_waiting(s, stream, events);
+            s.order.skip_through(u, stream, events);
         }
     }
 
@@ -422,10 +396,9 @@ impl Receiver {
     pub(super) fn reset_incoming_mids(&mut self, streams: &[u16]) {
         let (mut used, mut held) = (0, 0);
         let mut reset = |s: &mut IStream| {
-            for (_, (_, data)) in std::mem::take(&mut s.waiting) {
-                used += data.len();
-                held += 1;
-            }
+            let (bytes, count) = s.order.clear();
+            used += bytes;
+            held += count;
             *s = IStream::default();
         };
         if streams.is_empty() {
@@ -448,22 +421,5 @@ impl Receiver {
         });
         self.used -= used;
         self.held -= held;
-    }
-}
-
-/// Delivers the waiting messages that follow `s.next_mid` without a gap.
-fn release_waiting(s: &mut IStream, stream: u16, events: &mut VecDeque<Event>) {
-    while let Some(e) = s.waiting.first_entry() {
-        if *e.key() != s.next_mid {
-            break;
-        }
-        let (ppid, data) = e.remove();
-        events.push_back(Event::Message {
-            stream,
-            ppid,
-            data,
-            ordered: true,
-        });
-        s.next_mid += 1;
     }
 }
