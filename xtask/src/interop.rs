@@ -46,6 +46,22 @@ const EXAMPLES: &[Example] = &[
     },
 ];
 
+/// Builds `ex` in release mode; its binary's path.
+fn build_example(ex: &Example) -> Result<PathBuf> {
+    run(
+        &format!("build the {} example of {}", ex.example, ex.package),
+        cargo().args([
+            "build",
+            "--release",
+            "-p",
+            ex.package,
+            "--example",
+            ex.example,
+        ]),
+    )?;
+    Ok(root().join("target/release/examples").join(ex.example))
+}
+
 /// Every case: this file's and the submodules'.
 fn all_cases() -> impl Iterator<Item = &'static Case> {
     CASES
@@ -311,21 +327,7 @@ pub(crate) fn main(args: &[String]) -> Result {
     }
     let mut binaries = Vec::new();
     for ex in all_examples() {
-        run(
-            &format!("build the {} example of {}", ex.example, ex.package),
-            cargo().args([
-                "build",
-                "--release",
-                "-p",
-                ex.package,
-                "--example",
-                ex.example,
-            ]),
-        )?;
-        binaries.push((
-            ex.env,
-            root().join("target/release/examples").join(ex.example),
-        ));
+        binaries.push((ex.env, build_example(ex)?));
     }
     let (mut passed, mut failed, mut skipped) = (0, 0, 0);
     let mut failures = Vec::new();

@@ -11,8 +11,8 @@
 
 use std::process::Command;
 
-use super::{Case, Example, NAMESPACE_SETUP, ensure_packages, scratch};
-use crate::{Result, cargo, root, run};
+use super::{Case, Example, NAMESPACE_SETUP, build_example, ensure_packages, scratch};
+use crate::{Result, root};
 
 /// The examples these cases run.
 pub(super) const EXAMPLES: &[Example] = &[Example {
@@ -48,17 +48,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
         ("iptables", "iptables"),
     ])?;
     let ex = &EXAMPLES[0];
-    run(
-        "build the throughput peer",
-        cargo().args([
-            "build",
-            "--release",
-            "-p",
-            ex.package,
-            "--example",
-            ex.example,
-        ]),
-    )?;
+    let binary = build_example(ex)?;
     let out = scratch("bench-peer-chromium")?;
     let status = Command::new("timeout")
         .args([
@@ -69,10 +59,7 @@ pub(crate) fn bench(args: &[String]) -> Result {
             "-c",
             &format!("{NAMESPACE_SETUP}\n{SCRIPT}"),
         ])
-        .env(
-            ex.env,
-            root().join("target/release/examples").join(ex.example),
-        )
+        .env(ex.env, binary)
         .env("ROOT", root())
         .env("OUT", &out)
         .env("MIB", &mib)
