@@ -184,6 +184,8 @@ pub struct StrataPair {
     shared: Bytes,
     /// The reused packet buffer (`poll_transmit_into`).
     buf: Vec<u8>,
+    /// The reused DTLS datagram buffer (`send_into`).
+    wire: Vec<u8>,
 }
 
 impl StrataPair {
@@ -218,6 +220,7 @@ impl StrataPair {
             m: Messages::new(w.msg_len, numbered),
             shared: Bytes::from(Messages::new(w.msg_len, false).msg),
             buf: vec![0; 1500],
+            wire: Vec::with_capacity(1500),
         };
         pair.a.connect(now).expect("connect");
         for _ in 0..16 {
@@ -240,20 +243,21 @@ impl StrataPair {
         )>,
         a_to_b: bool,
         packet: &[u8],
+        wire: &mut Vec<u8>,
         to: &mut strata_sctp::association::Association,
     ) {
         match dtls {
             None => to.handle_packet(now, packet).expect("handles"),
             Some((da, db)) => {
                 let (tx, rx) = if a_to_b { (da, db) } else { (db, da) };
-                tx.send(packet).expect("DTLS send");
-                // Decrypted straight into the association, as strata-peer does.
-                while let Some(record) = tx.poll_transmit() {
-                    rx.handle_packet_with(now, &record, |data| {
-                        to.handle_packet(now, data).expect("handles");
-                    })
-                    .expect("DTLS record");
-                }
+                // Sealed into one reused datagram buffer and decrypted straight into the
+                // association.
+                wire.clear();
+                tx.send_into(packet, wire).expect("DTLS send");
+                rx.handle_packet_with(now, wire, |data| {
+                    to.handle_packet(now, data).expect("handles");
+                })
+                .expect("DTLS record");
                 while let Some(e) = rx.poll_event() {
                     if let strata_dtls::endpoint::Event::ApplicationData(data) = e {
                         to.handle_packet(now, &data).expect("handles");
@@ -267,11 +271,25 @@ impl StrataPair {
     fn shuttle(&mut self) -> bool {
         let mut moved = false;
         while let Some(p) = self.a.poll_transmit() {
-            Self::deliver(self.now, &mut self.dtls, true, &p, &mut self.b);
+            Self::deliver(
+                self.now,
+                &mut self.dtls,
+                true,
+                &p,
+                &mut self.wire,
+                &mut self.b,
+            );
             moved = true;
         }
         while let Some(p) = self.b.poll_transmit() {
-            Self::deliver(self.now, &mut self.dtls, false, &p, &mut self.a);
+            Self::deliver(
+                self.now,
+                &mut self.dtls,
+                false,
+                &p,
+                &mut self.wire,
+                &mut self.a,
+            );
             moved = true;
         }
         moved
@@ -303,7 +321,14 @@ impl Transfer for StrataPair {
             }
             let mut moved = false;
             while let Some(n) = self.a.poll_transmit_into(&mut self.buf) {
-                Self::deliver(self.now, &mut self.dtls, true, &self.buf[..n], &mut self.b);
+                Self::deliver(
+                    self.now,
+                    &mut self.dtls,
+                    true,
+                    &self.buf[..n],
+                    &mut self.wire,
+                    &mut self.b,
+                );
                 moved = true;
             }
             while let Some(e) = self.b.poll_event() {
@@ -313,7 +338,14 @@ impl Transfer for StrataPair {
                 }
             }
             while let Some(n) = self.b.poll_transmit_into(&mut self.buf) {
-                Self::deliver(self.now, &mut self.dtls, false, &self.buf[..n], &mut self.a);
+                Self::deliver(
+                    self.now,
+                    &mut self.dtls,
+                    false,
+                    &self.buf[..n],
+                    &mut self.wire,
+                    &mut self.a,
+                );
                 moved = true;
             }
             if !moved {

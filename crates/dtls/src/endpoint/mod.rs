@@ -139,8 +139,9 @@ struct Handshake {
 /// Where a connected endpoint's application data goes: a callback, or events if `None`.
 type DataSink<'a> = Option<&'a mut dyn FnMut(&[u8])>;
 
-/// Records up to this size are decrypted in a stack buffer (a datagram's worth).
-const STACK_RECORD: usize = 2048;
+/// The decryption buffer is freed after a record larger than this (a datagram's worth
+/// stays allocated; a rare 16 KiB record does not).
+const KEPT_RECORD_BUFFER: usize = 4096;
 
 /// One DTLS connection.
 pub struct Endpoint {
@@ -169,6 +170,9 @@ pub struct Endpoint {
     transmits: VecDeque<Vec<u8>>,
     events: VecDeque<Event>,
     stats: Stats,
+    /// Where records are copied and decrypted in place, kept between datagrams so that
+    /// the data path neither allocates nor clears a buffer per record.
+    record_buf: Vec<u8>,
     /// Tests: send a Finished with wrong verify_data.
     #[cfg(test)]
     corrupt_finished: bool,
@@ -229,6 +233,7 @@ impl Endpoint {
             transmits: VecDeque::new(),
             events: VecDeque::new(),
             stats: Stats::default(),
+            record_buf: Vec::new(),
             #[cfg(test)]
             corrupt_finished: false,
         }
@@ -351,12 +356,25 @@ impl Endpoint {
         &mut self,
         now: Instant,
         datagram: &[u8],
+        sink: DataSink<'_>,
+    ) -> Result<(), Error> {
+        // Records are decrypted in place in a copy, in a buffer kept between datagrams.
+        let mut buf = std::mem::take(&mut self.record_buf);
+        let result = self.handle_records_in(now, datagram, sink, &mut buf);
+        if buf.capacity() <= KEPT_RECORD_BUFFER {
+            self.record_buf = buf;
+        }
+        result
+    }
+
+    fn handle_records_in(
+        &mut self,
+        now: Instant,
+        datagram: &[u8],
         mut sink: DataSink<'_>,
+        buf: &mut Vec<u8>,
     ) -> Result<(), Error> {
         let had_read_keys = self.records.has_read_keys();
-        // Records are decrypted in place in a copy: on the stack up to a datagram's size.
-        let mut stack = [0u8; STACK_RECORD];
-        let mut heap = Vec::new();
         for record in Records::new(datagram) {
             let Ok(record) = record else {
                 self.stats.malformed_records += 1;
@@ -378,21 +396,15 @@ impl Endpoint {
                 }
                 continue;
             }
-            let fragment: &mut [u8] = if let Some(b) = stack.get_mut(..record.fragment.len()) {
-                b.copy_from_slice(record.fragment);
-                b
-            } else {
-                heap.clear();
-                heap.extend_from_slice(record.fragment);
-                &mut heap
-            };
+            buf.clear();
+            buf.extend_from_slice(record.fragment);
             let header = (
                 record.content_type,
                 record.version,
                 record.epoch,
                 record.sequence_number,
             );
-            self.handle_record(now, header, fragment, &mut sink)?;
+            self.handle_record(now, header, buf, &mut sink)?;
             if self.state == State::Closed {
                 return Ok(());
             }
@@ -800,18 +812,26 @@ impl Endpoint {
     /// (also while the peer is unverified) this is refused with [`Error::NotConnected`] and
     /// nothing is sent or kept.
     pub fn send(&mut self, data: &[u8]) -> Result<(), Error> {
+        let mut datagram = Vec::with_capacity(data.len() + self.records.overhead(1));
+        self.send_into(data, &mut datagram)?;
+        self.transmits.push_back(datagram);
+        Ok(())
+    }
+
+    /// [`Endpoint::send`] that appends the record to `out` instead of queueing it for
+    /// [`Endpoint::poll_transmit`]: a caller that reuses `out` for each datagram seals
+    /// application data without an allocation per record. `out` is left as it was on an
+    /// error.
+    pub fn send_into(&mut self, data: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
         if self.state != State::Connected {
             return Err(Error::NotConnected);
         }
         if data.len() > MAX_PLAINTEXT_LEN {
             return Err(Error::TooLong(data.len()));
         }
-        let mut datagram = Vec::with_capacity(data.len() + self.records.overhead(1));
         self.records
-            .write(1, ContentType::APPLICATION_DATA, data, &mut datagram)
-            .map_err(|_| Error::SequenceExhausted)?;
-        self.transmits.push_back(datagram);
-        Ok(())
+            .write(1, ContentType::APPLICATION_DATA, data, out)
+            .map_err(|_| Error::SequenceExhausted)
     }
 
     /// Close the connection with close_notify.

@@ -617,3 +617,52 @@ fn application_data_goes_to_the_callback() {
     assert_eq!(got, want);
     assert!(pair.server.poll_event().is_none());
 }
+
+#[test]
+fn send_into_appends_records_to_a_reused_buffer() {
+    let (client, server) = configs();
+    let mut pair = Pair::new(client, server, Net::PERFECT, 6);
+    // Not connected yet: refused, and the buffer is left as it was.
+    let mut out = b"kept".to_vec();
+    assert!(matches!(
+        pair.client.send_into(b"early", &mut out),
+        Err(Error::NotConnected)
+    ));
+    assert_eq!(out, b"kept");
+    assert!(pair.run_until_connected(1000));
+    pair.run_quiet();
+    assert!(matches!(
+        pair.client.send_into(&vec![0; MAX_PLAINTEXT_LEN + 1], &mut out),
+        Err(Error::TooLong(_))
+    ));
+    assert_eq!(out, b"kept");
+    // One buffer for every datagram; a 16 KiB record between small ones (the receiver's
+    // decryption buffer grows for it and is given up after it).
+    let sizes = [1usize, 1200, 16 * 1024, 300, 1200];
+    let now = pair.now;
+    let mut got = Vec::new();
+    for (i, &n) in sizes.iter().enumerate() {
+        out.clear();
+        let m = vec![i as u8; n];
+        pair.client.send_into(&m, &mut out).unwrap();
+        assert!(pair.client.poll_transmit().is_none(), "nothing queued");
+        pair.server
+            .handle_packet_with(now, &out, |plain| got.push(plain.to_vec()))
+            .unwrap();
+    }
+    // Two records appended to one datagram.
+    out.clear();
+    pair.client.send_into(b"a", &mut out).unwrap();
+    pair.client.send_into(b"bc", &mut out).unwrap();
+    pair.server
+        .handle_packet_with(now, &out, |plain| got.push(plain.to_vec()))
+        .unwrap();
+    let mut want: Vec<Vec<u8>> = sizes
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| vec![i as u8; n])
+        .collect();
+    want.extend([b"a".to_vec(), b"bc".to_vec()]);
+    assert_eq!(got, want);
+    assert_eq!(pair.server.stats().malformed_records, 0);
+}
