@@ -3,6 +3,7 @@
 
 pub mod association;
 mod bytes;
+mod crc;
 pub mod chunk;
 pub mod datachannel;
 pub mod dcep;

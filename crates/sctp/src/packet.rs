@@ -159,16 +159,7 @@ impl<'a> SctpPacket<&'a [u8]> {
 /// `packet` must hold at least the common header; a shorter one is hashed as it is.
 #[inline]
 pub fn checksum(packet: &[u8]) -> u32 {
-    match (packet.get(..8), packet.get(12..)) {
-        (Some(head), Some(tail)) => {
-            // The header with a zero checksum field, then the rest: two passes, the
-            // first over 12 bytes on the stack.
-            let mut first = [0u8; 12];
-            first[..8].copy_from_slice(head);
-            crc32c::crc32c_append(crc32c::crc32c(&first), tail)
-        }
-        _ => crc32c::crc32c(packet),
-    }
+    crate::crc::packet_checksum(packet)
 }
 
 /// Iterator over the chunks of an [`SctpPacket`].
@@ -319,8 +310,7 @@ impl<'b> PacketBuilder<'b> {
     /// Writes the CRC32c and returns the packet length.
     pub fn finish(self) -> usize {
         let packet = &mut self.buf[..self.len];
-        // The checksum field is still zero (written so in `new`): one pass.
-        let crc = crc32c::crc32c(packet);
+        let crc = crate::crc::packet_checksum(packet);
         packet[8..12].copy_from_slice(&crc.to_le_bytes());
         self.len
     }
