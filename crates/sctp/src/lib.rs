@@ -3,8 +3,8 @@
 
 pub mod association;
 mod bytes;
-mod crc;
 pub mod chunk;
+mod crc;
 pub mod datachannel;
 pub mod dcep;
 mod error;

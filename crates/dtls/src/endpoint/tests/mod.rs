@@ -632,7 +632,8 @@ fn send_into_appends_records_to_a_reused_buffer() {
     assert!(pair.run_until_connected(1000));
     pair.run_quiet();
     assert!(matches!(
-        pair.client.send_into(&vec![0; MAX_PLAINTEXT_LEN + 1], &mut out),
+        pair.client
+            .send_into(&vec![0; MAX_PLAINTEXT_LEN + 1], &mut out),
         Err(Error::TooLong(_))
     ));
     assert_eq!(out, b"kept");
