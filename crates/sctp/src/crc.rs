@@ -7,9 +7,9 @@
 //! `crc32` instruction. The instruction takes three cycles and the CPU starts one per cycle,
 //! so one chain runs at a third of its speed. The crate interleaves only within 768-byte
 //! blocks and leaves the rest of a packet (432 of a 1200-byte packet's bytes) on one chain;
-//! here the packet is cut in three: a head of any length and two parts of [`PART`] bytes
-//! ([`SHORT_PART`] for packets under [`LONG_FROM`] bytes, so that a 1 KiB message's packet
-//! splits evenly too), each on its own chain, and the three results are combined by
+//! here the packet is cut in three: a head of any length and two parts of one of the
+//! [`PARTS`] lengths, the one that makes the three about even (a 1 KiB message's 1052-byte
+//! packet and a full 1200-byte one both split evenly), each on its own chain, and the three results are combined by
 //! linearity (a CRC register shifted over n zero bytes is a linear map, applied by table). This halves the checksum's
 //! cost on MTU-sized packets (docs/benchmarks.md).
 //!
@@ -35,28 +35,21 @@ pub(crate) fn packet_checksum(packet: &[u8]) -> u32 {
     }
 }
 
-/// Bytes in each of the two trailing parts of an interleaved computation.
+/// The lengths of the two trailing parts of an interleaved computation, shortest first: a
+/// packet uses the longest whose three parts it holds (less 32 bytes), so that its head is
+/// about as long as a part.
 #[cfg_attr(
     not(all(target_arch = "x86_64", target_feature = "sse4.2")),
     allow(dead_code)
 )]
-const PART: usize = 384;
-/// The parts of packets shorter than [`LONG_FROM`].
-const SHORT_PART: usize = 352;
-/// From this length on the parts are [`PART`] bytes: the head is then longer than a
-/// [`SHORT_PART`], which would make it the slowest chain.
-#[cfg_attr(
-    not(all(target_arch = "x86_64", target_feature = "sse4.2")),
-    allow(dead_code)
-)]
-const LONG_FROM: usize = 3 * SHORT_PART + 32;
+const PARTS: [usize; 3] = [352, 384, 400];
 
 /// The shortest packet checksummed on three chains (a head of at least 64 bytes).
 #[cfg_attr(
     not(all(target_arch = "x86_64", target_feature = "sse4.2")),
     allow(dead_code)
 )]
-const INTERLEAVED_MIN: usize = 2 * SHORT_PART + 64;
+const INTERLEAVED_MIN: usize = 2 * PARTS[0] + 64;
 
 /// CRC32c's polynomial, bit-reflected.
 const POLY: u32 = 0x82F6_3B78;
@@ -106,17 +99,16 @@ const fn shift_table(len: usize) -> [[u32; 256]; 4] {
 mod interleaved {
     use safe_arch::{crc32_u8, crc32_u64};
 
-    use super::{LONG_FROM, PART, SHORT_PART, shift_table};
+    use super::{PARTS, shift_table};
 
     /// A part's length and the tables that shift over one and over two parts.
     type Split = (usize, [[u32; 256]; 4], [[u32; 256]; 4]);
 
-    static LONG: Split = (PART, shift_table(PART), shift_table(2 * PART));
-    static SHORT: Split = (
-        SHORT_PART,
-        shift_table(SHORT_PART),
-        shift_table(2 * SHORT_PART),
-    );
+    const fn split(part: usize) -> Split {
+        (part, shift_table(part), shift_table(2 * part))
+    }
+
+    static SPLITS: [Split; 3] = [split(PARTS[0]), split(PARTS[1]), split(PARTS[2])];
 
     fn shift(t: &[[u32; 256]; 4], r: u32) -> u32 {
         let b = r.to_le_bytes();
@@ -128,11 +120,12 @@ mod interleaved {
 
     /// See the module docs; `packet.len() >= INTERLEAVED_MIN`.
     pub(super) fn checksum(packet: &[u8]) -> u32 {
-        let (part, shift_one, shift_two) = if packet.len() >= LONG_FROM {
-            &LONG
-        } else {
-            &SHORT
-        };
+        let n = packet.len();
+        let (part, shift_one, shift_two) = SPLITS
+            .iter()
+            .rev()
+            .find(|s| 3 * s.0 <= n + 32)
+            .unwrap_or(&SPLITS[0]);
         let (head, parts) = packet.split_at(packet.len() - 2 * part);
         let (b, c) = parts.split_at(*part);
         // The head's odd bytes first, so that its words end where the parts begin.
@@ -196,7 +189,7 @@ mod tests {
         let data: Vec<u8> = (0..4000u32).map(|i| (i * 7 + i / 13) as u8).collect();
         for len in (0..64)
             .chain(INTERLEAVED_MIN - 20..INTERLEAVED_MIN + 40)
-            .chain(LONG_FROM - 20..LONG_FROM + 20)
+            .chain(PARTS.iter().flat_map(|p| 3 * p - 52..3 * p - 12))
             .chain([1052, 1056, 1200, 1201, 1207, 1500, 2048, 4000])
         {
             assert_eq!(
