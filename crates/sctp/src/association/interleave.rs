@@ -31,6 +31,64 @@ impl Association {
         );
     }
 
+    /// The checks every data-carrying chunk (DATA, I-DATA, FORWARD TSN, I-FORWARD-TSN)
+    /// passes before the receiver sees it: a state that receives data (else it is counted
+    /// and skipped) and the family the handshake chose, I-DATA or not (RFC 8260 section
+    /// 2.2.1; else ABORT with `wrong`). `None` to go on (and `had_data` set), or whether
+    /// to go on with the packet.
+    #[inline]
+    pub(super) fn admit_data_chunk(
+        &mut self,
+        receiving: bool,
+        interleaved: bool,
+        wrong: &'static str,
+        had_data: &mut bool,
+    ) -> Option<bool> {
+        if !receiving {
+            self.stats.dropped_out_of_state += 1;
+            return Some(true);
+        }
+        if self.sender.interleaving() != interleaved {
+            self.abort_wrong_data_chunk(wrong);
+            return Some(false);
+        }
+        *had_data = true;
+        None
+    }
+
+    /// ABORTs for a DATA or I-DATA chunk without user data (RFC 9260 section 6.2);
+    /// false when `empty`, to stop processing the packet.
+    #[inline]
+    pub(super) fn refuse_empty(&mut self, empty: bool, tsn: u32, what: &'static str) -> bool {
+        if empty {
+            self.abort(
+                ErrorCause::NoUserData { tsn },
+                CloseReason::ProtocolViolation(what),
+            );
+        }
+        !empty
+    }
+
+    /// Acts on what the receiver made of a DATA or I-DATA chunk on `stream_id`: counts
+    /// duplicates and drops, reports an invalid stream (an ERROR chunk) and ABORTs on a
+    /// message over max-message-size. False to stop processing the packet.
+    #[inline]
+    pub(super) fn on_data_outcome(&mut self, outcome: DataOutcome, stream_id: u16) -> bool {
+        match outcome {
+            DataOutcome::Ok => {}
+            DataOutcome::Duplicate => self.stats.data_duplicates += 1,
+            DataOutcome::NoRoom => self.stats.data_dropped_no_room += 1,
+            DataOutcome::InvalidStream => {
+                self.send_error(ErrorCause::InvalidStreamIdentifier { stream_id });
+            }
+            DataOutcome::TooLarge => {
+                self.abort_wrong_data_chunk("message exceeds max-message-size");
+                return false;
+            }
+        }
+        true
+    }
+
     /// Handles an I-DATA chunk; returns false to stop processing the packet.
     pub(super) fn on_idata(
         &mut self,
@@ -38,44 +96,24 @@ impl Association {
         receiving: bool,
         had_data: &mut bool,
     ) -> bool {
-        if !receiving {
-            self.stats.dropped_out_of_state += 1;
-            return true;
+        let wrong = "I-DATA chunk without I-DATA negotiated";
+        if let Some(go_on) = self.admit_data_chunk(receiving, true, wrong, had_data) {
+            return go_on;
         }
-        if !self.sender.interleaving() {
-            self.abort_wrong_data_chunk("I-DATA chunk without I-DATA negotiated");
+        let empty = data.user_data.is_empty();
+        if !self.refuse_empty(empty, data.tsn, "I-DATA chunk without user data") {
             return false;
         }
-        *had_data = true;
-        if data.user_data.is_empty() {
-            self.abort(
-                ErrorCause::NoUserData { tsn: data.tsn },
-                CloseReason::ProtocolViolation("I-DATA chunk without user data"),
-            );
-            return false;
-        }
-        let outcome = self
+        match self
             .receiver
-            .on_idata(data, self.inbound_streams, &mut self.events);
-        match outcome {
-            IDataOutcome::Data(DataOutcome::Ok) => {}
-            IDataOutcome::Data(DataOutcome::Duplicate) => self.stats.data_duplicates += 1,
-            IDataOutcome::Data(DataOutcome::NoRoom) => self.stats.data_dropped_no_room += 1,
-            IDataOutcome::Data(DataOutcome::InvalidStream) => {
-                self.send_error(ErrorCause::InvalidStreamIdentifier {
-                    stream_id: data.stream_id,
-                });
-            }
-            IDataOutcome::Data(DataOutcome::TooLarge) => {
-                self.abort_wrong_data_chunk("message exceeds max-message-size");
-                return false;
-            }
+            .on_idata(data, self.inbound_streams, &mut self.events)
+        {
+            IDataOutcome::Data(outcome) => self.on_data_outcome(outcome, data.stream_id),
             IDataOutcome::Violation(what) => {
                 self.abort_wrong_data_chunk(what);
-                return false;
+                false
             }
         }
-        true
     }
 
     /// Handles an I-FORWARD-TSN chunk; returns false to stop processing the packet.
@@ -86,15 +124,10 @@ impl Association {
         receiving: bool,
         had_data: &mut bool,
     ) -> bool {
-        if !receiving {
-            self.stats.dropped_out_of_state += 1;
-            return true;
+        let wrong = "I-FORWARD-TSN chunk without I-DATA negotiated";
+        if let Some(go_on) = self.admit_data_chunk(receiving, true, wrong, had_data) {
+            return go_on;
         }
-        if !self.sender.interleaving() {
-            self.abort_wrong_data_chunk("I-FORWARD-TSN chunk without I-DATA negotiated");
-            return false;
-        }
-        *had_data = true;
         self.receiver
             .on_i_forward_tsn(fwd, self.inbound_streams, &mut self.events);
         true

@@ -516,44 +516,18 @@ impl Association {
         );
         match chunk {
             Chunk::Data(data) => {
-                if !receiving {
-                    self.stats.dropped_out_of_state += 1;
-                    return true;
+                let wrong = "DATA chunk with I-DATA negotiated";
+                if let Some(go_on) = self.admit_data_chunk(receiving, false, wrong, had_data) {
+                    return go_on;
                 }
-                if self.sender.interleaving() {
-                    self.abort_wrong_data_chunk("DATA chunk with I-DATA negotiated");
-                    return false;
-                }
-                *had_data = true;
-                if data.user_data.is_empty() {
-                    self.abort(
-                        ErrorCause::NoUserData { tsn: data.tsn },
-                        CloseReason::ProtocolViolation("DATA chunk without user data"),
-                    );
+                let empty = data.user_data.is_empty();
+                if !self.refuse_empty(empty, data.tsn, "DATA chunk without user data") {
                     return false;
                 }
                 let outcome = self
                     .receiver
                     .on_data(&data, self.inbound_streams, &mut self.events);
-                match outcome {
-                    recv::DataOutcome::Ok => {}
-                    recv::DataOutcome::Duplicate => self.stats.data_duplicates += 1,
-                    recv::DataOutcome::NoRoom => self.stats.data_dropped_no_room += 1,
-                    recv::DataOutcome::InvalidStream => {
-                        self.send_error(ErrorCause::InvalidStreamIdentifier {
-                            stream_id: data.stream_id,
-                        });
-                    }
-                    recv::DataOutcome::TooLarge => {
-                        self.abort(
-                            ErrorCause::ProtocolViolation {
-                                info: b"message exceeds max-message-size",
-                            },
-                            CloseReason::ProtocolViolation("message exceeds max-message-size"),
-                        );
-                        return false;
-                    }
-                }
+                return self.on_data_outcome(outcome, data.stream_id);
             }
             Chunk::Sack(sack) => {
                 if sending {
@@ -611,15 +585,10 @@ impl Association {
                 return action.skips();
             }
             Chunk::ForwardTsn(fwd) => {
-                if !receiving {
-                    self.stats.dropped_out_of_state += 1;
-                    return true;
+                let wrong = "FORWARD TSN chunk with I-DATA negotiated";
+                if let Some(go_on) = self.admit_data_chunk(receiving, false, wrong, had_data) {
+                    return go_on;
                 }
-                if self.sender.interleaving() {
-                    self.abort_wrong_data_chunk("FORWARD TSN chunk with I-DATA negotiated");
-                    return false;
-                }
-                *had_data = true;
                 self.receiver
                     .on_forward_tsn(&fwd, self.inbound_streams, &mut self.events);
             }

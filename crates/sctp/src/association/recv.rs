@@ -324,15 +324,38 @@ impl Receiver {
         inbound_streams: u16,
         events: &mut VecDeque<Event>,
     ) -> DataOutcome {
-        self.immediate |= data.immediate;
-        let t = self.unwrap_tsn(data.tsn);
+        let chunk = (
+            data.tsn,
+            data.immediate,
+            data.user_data.len(),
+            data.stream_id,
+        );
+        match self.admit(chunk, inbound_streams, false) {
+            Ok(t) => self.store(t, data, events),
+            Err(outcome) => outcome,
+        }
+    }
+
+    /// What every data chunk (DATA or I-DATA), given as (TSN, I bit, user data length,
+    /// stream), goes through before its user data is stored (RFC 9260 section 6.2):
+    /// a duplicate is reported; a chunk beyond the buffer's room or the bounds on TSNs
+    /// ahead and on gap ranges, or when `full` (the caller's own bound), is dropped and
+    /// a SACK asked for; otherwise its TSN is marked received, and a chunk on a stream
+    /// that does not exist is refused after that. The unwrapped TSN, or the outcome.
+    pub(super) fn admit(
+        &mut self,
+        (tsn, immediate, len, stream): (u32, bool, usize, u16),
+        inbound_streams: u16,
+        full: bool,
+    ) -> Result<u64, DataOutcome> {
+        self.immediate |= immediate;
+        let t = self.unwrap_tsn(tsn);
         if t <= self.cum || self.contains(t) {
             if self.dups.len() < MAX_DUPS {
-                self.dups.push(data.tsn);
+                self.dups.push(tsn);
             }
-            return DataOutcome::Duplicate;
+            return Err(DataOutcome::Duplicate);
         }
-        let len = data.user_data.len();
         let next = t == self.cum + 1;
         let fits = self.used + len <= self.capacity && self.held < MAX_HELD;
         // The next expected chunk may overshoot the buffer once (a zero window probe).
@@ -340,15 +363,16 @@ impl Receiver {
         if t > self.cum + MAX_TSN_AHEAD
             || !(fits || probe)
             || (!next && self.ranges.len() >= MAX_RANGES && self.adds_range(t))
+            || full
         {
             self.sack_now = true;
-            return DataOutcome::NoRoom;
+            return Err(DataOutcome::NoRoom);
         }
         self.mark(t);
-        if data.stream_id >= inbound_streams {
-            return DataOutcome::InvalidStream;
+        if stream >= inbound_streams {
+            return Err(DataOutcome::InvalidStream);
         }
-        self.store(t, data, events)
+        Ok(t)
     }
 
     fn store(&mut self, t: u64, data: &Data<'_>, events: &mut VecDeque<Event>) -> DataOutcome {

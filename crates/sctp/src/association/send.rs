@@ -110,6 +110,35 @@ struct OutChunk {
     fsn: u32,
 }
 
+impl OutChunk {
+    /// The unsent chunk carrying the whole of message `m` (message `seq` of `stream`) as
+    /// a DATA chunk with SSN 0; fragments, ordered messages and I-DATA override fields.
+    #[inline]
+    fn whole(m: &OutMessage, stream: u16, seq: u64) -> OutChunk {
+        OutChunk {
+            offset: m.offset,
+            seq,
+            len: m.len,
+            ppid: m.ppid,
+            stream,
+            ssn: 0,
+            unordered: !m.ordered,
+            beginning: true,
+            ending: true,
+            state: ChunkState::Unsent,
+            sent_at: None,
+            tx_count: 0,
+            miss: 0,
+            fast_retransmitted: false,
+            lost_fast: false,
+            max_rtx: m.max_rtx,
+            idata: false,
+            mid: 0,
+            fsn: 0,
+        }
+    }
+}
+
 #[derive(Debug)]
 pub(super) struct Sender {
     /// TSN `base_tsn + i` is `chunks[i]`; `base_tsn - 1` is the cumulative ack point.
@@ -436,25 +465,10 @@ impl Sender {
                 0
             };
             let mut chunk = OutChunk {
-                offset: m.offset,
-                seq,
                 len: m.len.min(max_payload),
-                ppid: m.ppid,
-                stream: id,
                 ssn,
-                unordered: !m.ordered,
-                beginning: true,
                 ending: m.len <= max_payload,
-                state: ChunkState::Unsent,
-                sent_at: None,
-                tx_count: 0,
-                miss: 0,
-                fast_retransmitted: false,
-                lost_fast: false,
-                max_rtx: m.max_rtx,
-                idata: false,
-                mid: 0,
-                fsn: 0,
+                ..OutChunk::whole(m, id, seq)
             };
             charged += m.len;
             room = room.saturating_sub(chunk_room(chunk.len));

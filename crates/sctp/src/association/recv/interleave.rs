@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
-use super::{DataOutcome, InOrder, MAX_HELD, MAX_RANGES, MAX_TSN_AHEAD, Receiver};
+use super::{DataOutcome, InOrder, Receiver};
 use crate::association::Event;
 use crate::chunk::{IData, IForwardTsn, Ppid};
 
@@ -169,35 +169,22 @@ impl Receiver {
         inbound_streams: u16,
         events: &mut VecDeque<Event>,
     ) -> IDataOutcome {
-        self.immediate |= data.immediate;
-        let t = self.unwrap_tsn(data.tsn);
-        if t <= self.cum || self.contains(t) {
-            if self.dups.len() < super::MAX_DUPS {
-                self.dups.push(data.tsn);
-            }
-            return IDataOutcome::Data(DataOutcome::Duplicate);
-        }
-        let len = data.user_data.len();
-        let next = t == self.cum + 1;
-        let fits = self.used + len <= self.capacity && self.held < MAX_HELD;
-        let probe = next && self.used <= self.capacity && self.held <= MAX_HELD;
         let whole = data.beginning && data.ending;
-        let starts_new = !whole
+        // A chunk that would start one more message than reassembly holds is dropped.
+        let full = !whole
+            && self.ireasm.messages.len() >= MAX_REASSEMBLING
             && self
                 .ireasm
                 .find(data.stream_id, data.unordered, data.mid)
                 .is_none();
-        if t > self.cum + MAX_TSN_AHEAD
-            || !(fits || probe)
-            || (!next && self.ranges.len() >= MAX_RANGES && self.adds_range(t))
-            || (starts_new && self.ireasm.messages.len() >= MAX_REASSEMBLING)
-        {
-            self.sack_now = true;
-            return IDataOutcome::Data(DataOutcome::NoRoom);
-        }
-        self.mark(t);
-        if data.stream_id >= inbound_streams {
-            return IDataOutcome::Data(DataOutcome::InvalidStream);
+        let chunk = (
+            data.tsn,
+            data.immediate,
+            data.user_data.len(),
+            data.stream_id,
+        );
+        if let Err(outcome) = self.admit(chunk, inbound_streams, full) {
+            return IDataOutcome::Data(outcome);
         }
         self.store_fragment(data, events)
     }
@@ -368,17 +355,7 @@ impl Receiver {
                     && m.unordered == unordered
                     && m.mid.wrapping_sub(entry.mid) as i32 <= 0
             };
-            let (mut used, mut held) = (0, 0);
-            self.ireasm.messages.retain(|m| {
-                let drop = skipped(m);
-                if drop {
-                    used += m.bytes;
-                    held += m.chunks;
-                }
-                !drop
-            });
-            self.used -= used;
-            self.held -= held;
+            self.drop_reassembling(skipped);
             let s = self.ireasm.stream_mut(stream);
             if unordered {
                 if !s.is_stale(true, entry.mid) {
@@ -409,15 +386,24 @@ impl Receiver {
                 reset(s);
             }
         }
+        self.used -= used;
+        self.held -= held;
         // Partial messages left on those streams (a peer's abandoned ones) would collide
         // with the new MIDs.
+        self.drop_reassembling(|m| streams.is_empty() || streams.contains(&m.stream));
+    }
+
+    /// Drops the messages being reassembled that `drop` picks, and their bytes and
+    /// chunks from the receive buffer's count.
+    fn drop_reassembling(&mut self, drop: impl Fn(&IMessage) -> bool) {
+        let (mut used, mut held) = (0, 0);
         self.ireasm.messages.retain(|m| {
-            let drop = streams.is_empty() || streams.contains(&m.stream);
-            if drop {
+            let dropped = drop(m);
+            if dropped {
                 used += m.bytes;
                 held += m.chunks;
             }
-            !drop
+            !dropped
         });
         self.used -= used;
         self.held -= held;

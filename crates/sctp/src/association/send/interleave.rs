@@ -224,29 +224,18 @@ impl Sender {
         }
         if let Some(last) = last {
             for k in from..=last {
-                let c = &mut self.chunks[k];
-                if c.stream != stream || c.seq != seq {
-                    continue;
-                }
-                match c.state {
-                    ChunkState::InFlight => self.flight -= c.len,
-                    ChunkState::GapAcked => self.gap_acked -= 1,
-                    ChunkState::Unsent => {
-                        s.unsent -= c.len;
-                        self.unsent -= c.len;
-                    }
-                    ChunkState::Lost | ChunkState::Abandoned => {}
-                }
-                c.state = ChunkState::Abandoned;
                 if self
-                    .rtt_probe
-                    .is_some_and(|(t, _)| t.wrapping_sub(self.base_tsn) as usize == k)
+                    .chunks
+                    .get(k)
+                    .is_some_and(|c| c.stream == stream && c.seq == seq)
                 {
-                    self.rtt_probe = None;
+                    self.abandon_chunk(k);
                 }
             }
         }
-        if let Some(placeholder) = placeholder {
+        if let Some(placeholder) = placeholder
+            && let Some(s) = self.streams.get_mut(usize::from(stream))
+        {
             // The rest is never numbered. The peer may hold every numbered fragment (all
             // acknowledged, or only the SACK still on its way), so an I-FORWARD-TSN
             // whose new cumulative TSN ends at them would be out of date there and its
@@ -271,14 +260,7 @@ impl Sender {
                 ..placeholder
             });
         }
-        while self
-            .chunks
-            .get(self.next_new)
-            .is_some_and(|c| c.state == ChunkState::Abandoned)
-        {
-            self.next_new += 1;
-        }
-        self.forward_due |= self.front_abandoned();
+        self.after_abandoning();
     }
 
     /// Writes the I-FORWARD-TSN for the Advanced.Peer.Ack.Point (RFC 8260 section
@@ -342,30 +324,14 @@ impl Interleave {
     }
 }
 
-/// The chunk of a whole message `m` (message `seq` of `stream`) with `mid`; fragments
-/// override the offset, length, flags and FSN.
+/// The chunk of a whole message `m` (message `seq` of `stream`) as I-DATA with `mid`;
+/// fragments override the offset, length, flags and FSN.
 #[inline]
 fn idata_chunk(m: &OutMessage, stream: u16, seq: u64, mid: u32) -> OutChunk {
     OutChunk {
-        offset: m.offset,
-        seq,
-        len: m.len,
-        ppid: m.ppid,
-        stream,
-        ssn: 0,
-        unordered: !m.ordered,
-        beginning: true,
-        ending: true,
-        state: ChunkState::Unsent,
-        sent_at: None,
-        tx_count: 0,
-        miss: 0,
-        fast_retransmitted: false,
-        lost_fast: false,
-        max_rtx: m.max_rtx,
         idata: true,
         mid,
-        fsn: 0,
+        ..OutChunk::whole(m, stream, seq)
     }
 }
 

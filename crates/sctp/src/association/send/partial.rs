@@ -166,20 +166,41 @@ impl Sender {
             last += 1;
         }
         for k in first..=last {
-            let c = &mut self.chunks[k];
-            match c.state {
-                ChunkState::InFlight => self.flight -= c.len,
-                ChunkState::GapAcked => self.gap_acked -= 1,
-                ChunkState::Unsent => {
-                    if let Some(s) = self.streams.get_mut(usize::from(c.stream)) {
-                        s.unsent -= c.len;
-                    }
-                    self.unsent -= c.len;
-                }
-                ChunkState::Lost | ChunkState::Abandoned => {}
-            }
-            c.state = ChunkState::Abandoned;
+            self.abandon_chunk(k);
         }
+        self.after_abandoning();
+        last
+    }
+
+    /// Marks chunk `k` abandoned: out of what is counted in flight, gap-acked or unsent
+    /// (its stream's too), and no longer timed for an RTT sample.
+    pub(in crate::association) fn abandon_chunk(&mut self, k: usize) {
+        let Some(c) = self.chunks.get_mut(k) else {
+            return;
+        };
+        match c.state {
+            ChunkState::InFlight => self.flight -= c.len,
+            ChunkState::GapAcked => self.gap_acked -= 1,
+            ChunkState::Unsent => {
+                if let Some(s) = self.streams.get_mut(usize::from(c.stream)) {
+                    s.unsent -= c.len;
+                }
+                self.unsent -= c.len;
+            }
+            ChunkState::Lost | ChunkState::Abandoned => {}
+        }
+        c.state = ChunkState::Abandoned;
+        if self
+            .rtt_probe
+            .is_some_and(|(t, _)| t.wrapping_sub(self.base_tsn) as usize == k)
+        {
+            self.rtt_probe = None;
+        }
+    }
+
+    /// After chunks were abandoned: new data starts past the abandoned ones, and a
+    /// FORWARD TSN (or I-FORWARD-TSN) is due if the front is abandoned.
+    pub(in crate::association) fn after_abandoning(&mut self) {
         while self
             .chunks
             .get(self.next_new)
@@ -187,14 +208,7 @@ impl Sender {
         {
             self.next_new += 1;
         }
-        if self.rtt_probe.is_some_and(|(t, _)| {
-            let k = t.wrapping_sub(self.base_tsn) as usize;
-            (first..=last).contains(&k)
-        }) {
-            self.rtt_probe = None;
-        }
         self.forward_due |= self.front_abandoned();
-        last
     }
 
     /// Whether a FORWARD TSN is to be sent.
