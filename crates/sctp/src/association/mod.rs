@@ -473,14 +473,25 @@ impl Association {
                 self.stats.dropped_tag += 1;
                 break;
             }
-            let chunk = match Chunk::parse(raw) {
-                Ok(c) => c,
-                Err(_) => {
-                    self.stats.dropped_malformed += 1;
-                    break;
+            // DATA, the common case, is parsed in place rather than through `Chunk`.
+            let go_on = if raw.chunk_type == ChunkType::DATA {
+                match crate::chunk::Data::parse(raw.flags, raw.value) {
+                    Ok(data) => self.on_data_chunk(&data, &mut had_data),
+                    Err(_) => {
+                        self.stats.dropped_malformed += 1;
+                        false
+                    }
+                }
+            } else {
+                match Chunk::parse(raw) {
+                    Ok(chunk) => self.on_chunk(now, chunk, raw, &mut had_data),
+                    Err(_) => {
+                        self.stats.dropped_malformed += 1;
+                        false
+                    }
                 }
             };
-            if !self.on_chunk(now, chunk, raw, &mut had_data) {
+            if !go_on {
                 break;
             }
         }
@@ -496,6 +507,26 @@ impl Association {
                 .after_packet(now, &mut self.timers, &self.config);
         }
         Ok(())
+    }
+
+    /// Handles a DATA chunk; returns false to stop processing the packet.
+    fn on_data_chunk(&mut self, data: &crate::chunk::Data<'_>, had_data: &mut bool) -> bool {
+        let receiving = matches!(
+            self.state,
+            State::Established | State::ShutdownPending | State::ShutdownSent
+        );
+        let wrong = "DATA chunk with I-DATA negotiated";
+        if let Some(go_on) = self.admit_data_chunk(receiving, false, wrong, had_data) {
+            return go_on;
+        }
+        let empty = data.user_data.is_empty();
+        if !self.refuse_empty(empty, data.tsn, "DATA chunk without user data") {
+            return false;
+        }
+        let outcome = self
+            .receiver
+            .on_data(data, self.inbound_streams, &mut self.events);
+        self.on_data_outcome(outcome, data.stream_id)
     }
 
     /// Handles one chunk; returns false to stop processing the packet.
@@ -515,20 +546,7 @@ impl Association {
             State::Established | State::ShutdownPending | State::ShutdownReceived
         );
         match chunk {
-            Chunk::Data(data) => {
-                let wrong = "DATA chunk with I-DATA negotiated";
-                if let Some(go_on) = self.admit_data_chunk(receiving, false, wrong, had_data) {
-                    return go_on;
-                }
-                let empty = data.user_data.is_empty();
-                if !self.refuse_empty(empty, data.tsn, "DATA chunk without user data") {
-                    return false;
-                }
-                let outcome = self
-                    .receiver
-                    .on_data(&data, self.inbound_streams, &mut self.events);
-                return self.on_data_outcome(outcome, data.stream_id);
-            }
+            Chunk::Data(data) => return self.on_data_chunk(&data, had_data),
             Chunk::Sack(sack) => {
                 if sending {
                     let progressed =

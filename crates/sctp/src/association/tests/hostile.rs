@@ -28,6 +28,27 @@ fn data<'a>(tsn: u32, ssn: u16, b: bool, e: bool, user_data: &'a [u8]) -> Chunk<
 }
 
 #[test]
+fn a_truncated_data_chunk_is_counted_and_ends_its_packet() {
+    // DATA is parsed on its own path (not through `Chunk`): a value shorter than the
+    // 12 fixed bytes is malformed there too, and what follows it in the packet is not
+    // processed.
+    let (mut p, tag, tsn) = hand_played_peer(config(1));
+    let short = Chunk::Unknown(crate::RawChunk {
+        chunk_type: ChunkType::DATA,
+        flags: 3,
+        value: &[0; 8],
+    });
+    let packet = craft(tag, &[short, data(tsn, 0, true, true, b"after")]);
+    p.a.handle_packet(p.now, &packet).unwrap();
+    assert_eq!(p.a.stats().dropped_malformed, 1);
+    assert!(p.a.poll_event().is_none());
+    // The same message alone arrives.
+    p.a.handle_packet(p.now, &craft(tag, &[data(tsn, 0, true, true, b"after")]))
+        .unwrap();
+    assert!(matches!(p.a.poll_event(), Some(Event::Message { data, .. }) if data == b"after"));
+}
+
+#[test]
 fn bad_checksum_and_wrong_tag_are_dropped_and_counted() {
     let (mut p, tag, tsn) = hand_played_peer(config(1));
     let good = craft(tag, &[data(tsn, 0, true, true, b"hello")]);
