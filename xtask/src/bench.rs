@@ -5,6 +5,13 @@
 //! `--callgrind-only` skips criterion. A free argument filters cases by substring (criterion
 //! filter syntax for the criterion run).
 //!
+//! `--cpu-time [--rounds=N]` skips criterion and measures each case's CPU time per iteration
+//! instead (`instructions --cpu-ns CASE`: the thread's CPU clock over a run of 0.1 s, after
+//! a warm-up): the cases run one after another, N rounds (default 9), and each case keeps
+//! its minimum. On a shared machine this is the most repeatable timing figure: alternating
+//! the cases spreads slow periods over all of them, the CPU clock leaves out time spent
+//! waiting for a core, and the minimum drops the runs that other tenants slowed down.
+//!
 //! `cargo xtask bench peer [ARGS]` runs only the whole-stack comparison (`bench/src/bin/peers.rs`:
 //! Strata's PeerConnection against webrtc-rs, setup / throughput / idle memory) with
 //! `--seconds 5` and any further `peers` flags; the full run (no filter, not
@@ -23,6 +30,9 @@ use std::process::Command;
 
 use crate::{Result, cargo, root, run};
 
+/// Rounds of `--cpu-time` when `--rounds=N` is not given.
+const DEFAULT_ROUNDS: u32 = 9;
+
 /// Iteration counts of the two callgrind runs; their difference cancels start-up and setup.
 const SHORT_RUN: u64 = 1;
 const LONG_RUN: u64 = 1001;
@@ -40,6 +50,23 @@ pub(crate) fn main(args: &[String]) -> Result {
     let manifest = root().join("bench/Cargo.toml");
     let filter = args.iter().find(|a| !a.starts_with("--"));
     ensure_libsrtp()?;
+    if args.iter().any(|a| a == "--cpu-time") {
+        let rounds = match args.iter().find_map(|a| a.strip_prefix("--rounds=")) {
+            Some(n) => n
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or_else(|| format!("--rounds={n}: expected a positive number"))?,
+            None => DEFAULT_ROUNDS,
+        };
+        let bin = build_counter(&manifest)?;
+        let names = case_names(&bin)?;
+        let names: Vec<&str> = names
+            .lines()
+            .filter(|n| filter.is_none_or(|f| n.contains(f.as_str())))
+            .collect();
+        return cpu_times(&bin, &names, rounds);
+    }
     if !callgrind_only {
         let mut c = cargo();
         c.arg("bench").arg("--manifest-path").arg(&manifest);
@@ -245,6 +272,50 @@ fn instruction_counts(bin: &Path, names: &[&str]) -> Result {
         LONG_RUN - SHORT_RUN
     );
     print_table("instructions", &rows, |ir| format!("{ir:.0}"));
+    Ok(())
+}
+
+/// Measures each case's CPU time per iteration, `rounds` times in turn, and prints each
+/// case's minimum as a markdown table.
+#[allow(clippy::print_stdout)]
+fn cpu_times(bin: &Path, names: &[&str], rounds: u32) -> Result {
+    let mut best = vec![f64::INFINITY; names.len()];
+    for round in 1..=rounds {
+        for (name, best) in names.iter().zip(&mut best) {
+            let output = Command::new(bin)
+                .args(["--cpu-ns", name])
+                .output()
+                .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+            let text = String::from_utf8_lossy(&output.stdout);
+            let ns: f64 = match (output.status.success(), text.trim().parse()) {
+                (true, Ok(ns)) => ns,
+                _ => {
+                    return Err(format!(
+                        "{} --cpu-ns {name} failed ({}):\n{}",
+                        bin.display(),
+                        output.status,
+                        String::from_utf8_lossy(&output.stderr)
+                    ));
+                }
+            };
+            eprintln!("xtask: round {round}/{rounds}: {name}: {}", format_ns(ns));
+            *best = best.min(ns);
+        }
+    }
+    let rows: Vec<(String, String, f64)> = names
+        .iter()
+        .zip(best)
+        .map(|(name, ns)| {
+            let (group, implementation) = name.rsplit_once('/').unwrap_or((name, name));
+            (group.to_owned(), implementation.to_owned(), ns)
+        })
+        .collect();
+    println!();
+    println!(
+        "CPU time per iteration, minimum of {rounds} rounds (thread CPU clock, 0.1 s runs); \
+         ratio = implementation / first Strata entry of the group (> 1: Strata faster)"
+    );
+    print_table("CPU time", &rows, format_ns);
     Ok(())
 }
 
