@@ -262,6 +262,7 @@ impl<'b> PacketBuilder<'b> {
     /// Appends a DATA chunk header and returns the buffer for its user data, so a caller
     /// can copy (or encrypt) the payload straight into the packet. `user_data_len` bytes
     /// are reserved and must be filled by the caller; padding is zeroed here.
+    #[inline]
     pub fn push_data_header(
         &mut self,
         data: &crate::chunk::Data<'_>,

@@ -65,11 +65,15 @@ impl Reconfig {
     }
 
     /// Whether `stream` has an outgoing reset pending or in flight.
-    #[inline]
+    #[inline(always)]
     pub(super) fn resetting(&self, stream: u16) -> bool {
         if self.pending.is_empty() && self.outstanding.is_none() {
             return false;
         }
+        self.resetting_listed(stream)
+    }
+
+    fn resetting_listed(&self, stream: u16) -> bool {
         self.pending.contains(&stream)
             || self
                 .outstanding

@@ -98,6 +98,7 @@ impl InOrder {
     /// Message `u` is complete: delivered with those waiting behind it if it is next, kept
     /// if it is ahead. False, and nothing kept, if `u` was delivered or is waiting already
     /// (the peer reused the number).
+    #[inline]
     fn offer(
         &mut self,
         u: u64,
@@ -533,6 +534,7 @@ impl Receiver {
         DataOutcome::Ok
     }
 
+    #[inline]
     fn deliver(
         &mut self,
         stream: u16,
@@ -652,6 +654,7 @@ impl Receiver {
     const POOL_BUFFERS: usize = 1024;
 
     /// A cleared buffer with room for `min` bytes: a recycled one if there is one.
+    #[inline]
     fn take_buffer(&mut self, min: usize) -> Vec<u8> {
         match self.pool.pop() {
             Some(mut buf) => {
@@ -694,6 +697,7 @@ impl Receiver {
     }
 
     /// Decides between an immediate and a delayed SACK after a packet with DATA.
+    #[inline]
     pub(super) fn after_packet(&mut self, now: Instant, timers: &mut Timers, config: &Config) {
         self.packets_unacked += 1;
         if self.immediate

@@ -517,6 +517,7 @@ impl Sender {
     }
 
     /// Whether `fill` would put DATA in a packet now.
+    #[inline]
     pub(super) fn has_sendable(&self) -> bool {
         let lost = self
             .lost
