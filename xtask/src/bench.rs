@@ -59,12 +59,8 @@ pub(crate) fn main(args: &[String]) -> Result {
                 .ok_or_else(|| format!("--rounds={n}: expected a positive number"))?,
             None => DEFAULT_ROUNDS,
         };
-        let bin = build_counter(&manifest)?;
-        let names = case_names(&bin)?;
-        let names: Vec<&str> = names
-            .lines()
-            .filter(|n| filter.is_none_or(|f| n.contains(f.as_str())))
-            .collect();
+        let (bin, names) = selected_cases(&manifest, filter)?;
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         return cpu_times(&bin, &names, rounds);
     }
     if !callgrind_only {
@@ -75,12 +71,8 @@ pub(crate) fn main(args: &[String]) -> Result {
         }
         run("criterion benches", &mut c)?;
     }
-    let bin = build_counter(&manifest)?;
-    let names = case_names(&bin)?;
-    let names: Vec<&str> = names
-        .lines()
-        .filter(|n| filter.is_none_or(|f| n.contains(f.as_str())))
-        .collect();
+    let (bin, names) = selected_cases(&manifest, filter)?;
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
     if !callgrind_only {
         criterion_medians(&names)?;
     }
@@ -159,6 +151,18 @@ fn build_counter(manifest: &Path) -> Result<PathBuf> {
             .args(["--bin", "instructions"]),
     )?;
     Ok(root().join("bench/target/release/instructions"))
+}
+
+/// Builds the `instructions` binary and returns it with the names of the cases that
+/// contain `filter` (all without one), in table order.
+fn selected_cases(manifest: &Path, filter: Option<&String>) -> Result<(PathBuf, Vec<String>)> {
+    let bin = build_counter(manifest)?;
+    let names = case_names(&bin)?
+        .lines()
+        .filter(|n| filter.is_none_or(|f| n.contains(f.as_str())))
+        .map(str::to_owned)
+        .collect();
+    Ok((bin, names))
 }
 
 /// Every case name, one per line, in table order (`instructions --list`).
