@@ -39,12 +39,11 @@ impl Association {
     #[inline]
     pub(super) fn admit_data_chunk(
         &mut self,
-        receiving: bool,
         interleaved: bool,
         wrong: &'static str,
         had_data: &mut bool,
     ) -> Option<bool> {
-        if !receiving {
+        if !self.receives_data() {
             self.stats.dropped_out_of_state += 1;
             return Some(true);
         }
@@ -90,14 +89,9 @@ impl Association {
     }
 
     /// Handles an I-DATA chunk; returns false to stop processing the packet.
-    pub(super) fn on_idata(
-        &mut self,
-        data: &IData<'_>,
-        receiving: bool,
-        had_data: &mut bool,
-    ) -> bool {
+    pub(super) fn on_idata(&mut self, data: &IData<'_>, had_data: &mut bool) -> bool {
         let wrong = "I-DATA chunk without I-DATA negotiated";
-        if let Some(go_on) = self.admit_data_chunk(receiving, true, wrong, had_data) {
+        if let Some(go_on) = self.admit_data_chunk(true, wrong, had_data) {
             return go_on;
         }
         let empty = data.user_data.is_empty();
@@ -121,11 +115,10 @@ impl Association {
         &mut self,
         _now: Instant,
         fwd: &IForwardTsn<'_>,
-        receiving: bool,
         had_data: &mut bool,
     ) -> bool {
         let wrong = "I-FORWARD-TSN chunk without I-DATA negotiated";
-        if let Some(go_on) = self.admit_data_chunk(receiving, true, wrong, had_data) {
+        if let Some(go_on) = self.admit_data_chunk(true, wrong, had_data) {
             return go_on;
         }
         self.receiver

@@ -474,25 +474,19 @@ impl Association {
                 break;
             }
             // DATA, the common case, is parsed in place rather than through `Chunk`.
-            let go_on = if raw.chunk_type == ChunkType::DATA {
-                match crate::chunk::Data::parse(raw.flags, raw.value) {
-                    Ok(data) => self.on_data_chunk(&data, &mut had_data),
-                    Err(_) => {
-                        self.stats.dropped_malformed += 1;
-                        false
-                    }
-                }
+            let handled = if raw.chunk_type == ChunkType::DATA {
+                crate::chunk::Data::parse(raw.flags, raw.value)
+                    .map(|data| self.on_data_chunk(&data, &mut had_data))
             } else {
-                match Chunk::parse(raw) {
-                    Ok(chunk) => self.on_chunk(now, chunk, raw, &mut had_data),
-                    Err(_) => {
-                        self.stats.dropped_malformed += 1;
-                        false
-                    }
-                }
+                Chunk::parse(raw).map(|chunk| self.on_chunk(now, chunk, raw, &mut had_data))
             };
-            if !go_on {
-                break;
+            match handled {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(_) => {
+                    self.stats.dropped_malformed += 1;
+                    break;
+                }
             }
         }
         if matches!(self.state, State::ShutdownPending | State::ShutdownReceived) {
@@ -509,14 +503,20 @@ impl Association {
         Ok(())
     }
 
-    /// Handles a DATA chunk; returns false to stop processing the packet.
-    fn on_data_chunk(&mut self, data: &crate::chunk::Data<'_>, had_data: &mut bool) -> bool {
-        let receiving = matches!(
+    /// Whether the state accepts data-carrying chunks (RFC 9260 section 9.2: data still
+    /// arrives after our SHUTDOWN is pending or sent).
+    #[inline]
+    fn receives_data(&self) -> bool {
+        matches!(
             self.state,
             State::Established | State::ShutdownPending | State::ShutdownSent
-        );
+        )
+    }
+
+    /// Handles a DATA chunk; returns false to stop processing the packet.
+    fn on_data_chunk(&mut self, data: &crate::chunk::Data<'_>, had_data: &mut bool) -> bool {
         let wrong = "DATA chunk with I-DATA negotiated";
-        if let Some(go_on) = self.admit_data_chunk(receiving, false, wrong, had_data) {
+        if let Some(go_on) = self.admit_data_chunk(false, wrong, had_data) {
             return go_on;
         }
         let empty = data.user_data.is_empty();
@@ -537,10 +537,6 @@ impl Association {
         raw: crate::RawChunk<'_>,
         had_data: &mut bool,
     ) -> bool {
-        let receiving = matches!(
-            self.state,
-            State::Established | State::ShutdownPending | State::ShutdownSent
-        );
         let sending = matches!(
             self.state,
             State::Established | State::ShutdownPending | State::ShutdownReceived
@@ -604,22 +600,22 @@ impl Association {
             }
             Chunk::ForwardTsn(fwd) => {
                 let wrong = "FORWARD TSN chunk with I-DATA negotiated";
-                if let Some(go_on) = self.admit_data_chunk(receiving, false, wrong, had_data) {
+                if let Some(go_on) = self.admit_data_chunk(false, wrong, had_data) {
                     return go_on;
                 }
                 self.receiver
                     .on_forward_tsn(&fwd, self.inbound_streams, &mut self.events);
             }
             Chunk::ReConfig(rc) => {
-                if receiving || sending {
+                if self.receives_data() || sending {
                     self.on_reconfig(now, &rc);
                 } else {
                     self.stats.dropped_out_of_state += 1;
                 }
             }
-            Chunk::IData(data) => return self.on_idata(&data, receiving, had_data),
+            Chunk::IData(data) => return self.on_idata(&data, had_data),
             Chunk::IForwardTsn(fwd) => {
-                return self.on_i_forward_tsn(now, &fwd, receiving, had_data);
+                return self.on_i_forward_tsn(now, &fwd, had_data);
             }
             _ => {}
         }
